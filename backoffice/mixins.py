@@ -1,0 +1,92 @@
+"""Admin classes scoped through the access policy: staff see their syndic's
+residences only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from residents.access import Perm, residences_where
+from residents.models import Lot, Residence
+
+
+def scoped_residences(request: HttpRequest, perm: Perm) -> QuerySet[Residence]:
+    cache = request.__dict__.setdefault("_scoped_residences", {})
+    if perm not in cache:
+        cache[perm] = residences_where(request.user, perm)
+    return cache[perm]
+
+
+class ResidenceScopedAdmin(SimpleHistoryAdmin):
+    """`residence_path` leads from the model to its Residence; `perm` is what the
+    policy must grant there. Superusers (platform admins) see everything."""
+
+    residence_path = "residence"
+    perm = Perm.MANAGE_RESIDENCE
+    deletable = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        lookup = "pk__in" if self.residence_path == "" else f"{self.residence_path}__in"
+        return queryset.filter(**{lookup: scoped_residences(request, self.perm)})
+
+    def _allowed(self, request, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return scoped_residences(request, self.perm).exists()
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.deletable and self._allowed(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            if db_field.related_model is Residence:
+                kwargs["queryset"] = scoped_residences(request, self.perm)
+            elif db_field.related_model is Lot:
+                kwargs["queryset"] = Lot.objects.filter(
+                    residence__in=scoped_residences(request, self.perm)
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Lot and not request.user.is_superuser:
+            kwargs["queryset"] = Lot.objects.filter(
+                residence__in=scoped_residences(request, self.perm)
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedInline(admin.TabularInline):
+    """Inlines follow their parent admin's permissions."""
+
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+    def has_change_permission(self, request, obj=None):
+        return True
+
+    def has_add_permission(self, request, obj=None):
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        return True

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from backoffice.sites import backoffice_site
+from copro.lib.health import healthz
+from residents.views import home, set_language
+
+urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
+    path("backoffice/", backoffice_site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("", home, name="home"),
+    path("", include("residents.urls")),
+]

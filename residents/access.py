@@ -1,0 +1,173 @@
+"""The access policy: who may do what in which residence.
+
+Every view, template and back-office screen asks this module, and only this module:
+- `standing(user, residence_slug)` resolves a user's role in a residence in one query;
+- `Standing.can(perm)` answers "may they do X here?";
+- `residences_where(user, perm)` answers "in which residences may they do X?" from the
+  same table, so the check and the list filter cannot drift apart;
+- `access_residence()` is what views call: 404 to strangers, 403 to a wrong role.
+
+Object-level grants (e.g. a delegation on one incident) go through django-guardian:
+`Standing.can(perm, obj)` also accepts a guardian permission held on `obj`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+from guardian.core import ObjectPermissionChecker
+
+from .models import (
+    Membership,
+    MembershipStatus,
+    Residence,
+    Role,
+    SyndicEmployee,
+)
+
+
+class Perm(StrEnum):
+    VIEW_RESIDENCE = "view_residence"
+    VIEW_MEMBER_LIST = "view_member_list"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_RESIDENCE = "manage_residence"
+
+
+_COUNCIL = {Perm.VIEW_RESIDENCE, Perm.VIEW_MEMBER_LIST, Perm.MANAGE_MEMBERS}
+_SYNDIC = _COUNCIL | {Perm.MANAGE_RESIDENCE}
+
+ROLE_PERMS: dict[Role, frozenset[Perm]] = {
+    Role.OWNER: frozenset({Perm.VIEW_RESIDENCE}),
+    Role.TENANT: frozenset({Perm.VIEW_RESIDENCE}),
+    Role.COUNCIL_MEMBER: frozenset(_COUNCIL),
+    Role.COUNCIL_PRESIDENT: frozenset(_COUNCIL),
+    Role.SYNDIC_STAFF: frozenset(_SYNDIC),
+    Role.SYNDIC_MANAGER: frozenset(_SYNDIC),
+}
+
+SYNDIC_ROLES = frozenset({Role.SYNDIC_MANAGER, Role.SYNDIC_STAFF})
+COUNCIL_ROLES = frozenset({Role.COUNCIL_MEMBER, Role.COUNCIL_PRESIDENT})
+
+
+def roles_with(perm: Perm) -> list[str]:
+    return [role.value for role, perms in ROLE_PERMS.items() if perm in perms]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A user's standing in one residence, resolved once per request."""
+
+    user: object
+    residence: Residence
+    role: Role
+    membership_id: int | None
+
+    def can(self, perm: Perm, obj: object | None = None) -> bool:
+        if perm in ROLE_PERMS[self.role]:
+            return True
+        if obj is not None:
+            return ObjectPermissionChecker(self.user).has_perm(perm.value, obj)
+        return False
+
+    def require(self, perm: Perm, obj: object | None = None) -> None:
+        if not self.can(perm, obj):
+            raise PermissionDenied
+
+    @property
+    def is_syndic(self) -> bool:
+        return self.role in SYNDIC_ROLES
+
+    @property
+    def is_council(self) -> bool:
+        return self.role in COUNCIL_ROLES
+
+    @property
+    def is_owner(self) -> bool:
+        """Co-owners are members of the syndicat (council members are co-owners too)."""
+        return self.role in {Role.OWNER, *COUNCIL_ROLES}
+
+
+def _active_membership_q(prefix: str = "") -> Q:
+    today = timezone.localdate()
+    return Q(**{f"{prefix}status": MembershipStatus.ACTIVE}) & (
+        Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gte": today})
+    )
+
+
+def active_memberships() -> QuerySet[Membership]:
+    """Memberships that grant access today."""
+    return Membership.objects.filter(_active_membership_q())
+
+
+def standing(user, residence_slug: str) -> Standing | None:
+    """The user's standing in the residence, or None if they have none (one query)."""
+    if isinstance(user, AnonymousUser) or not user.is_active:
+        return None
+    membership = active_memberships().filter(residence=OuterRef("pk"), user=user)
+    employment = SyndicEmployee.objects.filter(
+        syndic=OuterRef("syndic_id"), user=user, is_active=True
+    )
+    residence = (
+        Residence.objects.select_related("syndic")
+        .annotate(
+            member_role=Subquery(membership.values("role")[:1]),
+            membership_id=Subquery(membership.values("pk")[:1]),
+            staff_role=Subquery(employment.values("role")[:1]),
+        )
+        .filter(slug=residence_slug)
+        .first()
+    )
+    if residence is None:
+        return None
+    # Syndic staff act as the syndic even if they also own a lot here.
+    role = residence.staff_role or residence.member_role
+    if role is None:
+        return None
+    return Standing(
+        user=user,
+        residence=residence,
+        role=Role(role),
+        membership_id=residence.membership_id,
+    )
+
+
+def access_residence(user, residence_slug: str, perm: Perm = Perm.VIEW_RESIDENCE):
+    """What residence views call: 404 for strangers, 403 for a role without `perm`."""
+    found = standing(user, residence_slug)
+    if found is None:
+        raise Http404
+    found.require(perm)
+    return found
+
+
+def residences_where(user, perm: Perm = Perm.VIEW_RESIDENCE) -> QuerySet[Residence]:
+    """Residences in which `user` holds `perm` through their role.
+
+    Platform admins (superusers) hold every permission everywhere in the back office.
+    """
+    if isinstance(user, AnonymousUser) or not user.is_active:
+        return Residence.objects.none()
+    if user.is_superuser and perm != Perm.VIEW_RESIDENCE:
+        return Residence.objects.all()
+    roles = roles_with(perm)
+    member_q = Q(
+        pk__in=active_memberships()
+        .filter(user=user, role__in=roles)
+        .values("residence_id")
+    )
+    staff_q = Q(
+        syndic__in=SyndicEmployee.objects.filter(
+            user=user, is_active=True, role__in=roles
+        ).values("syndic_id")
+    )
+    return Residence.objects.filter(member_q | staff_q)
+
+
+def is_syndic_staff(user) -> bool:
+    return SyndicEmployee.objects.filter(user=user, is_active=True).exists()

@@ -1,0 +1,55 @@
+"""Thin Celery adapters: load by id, do one thing. Safe to retry."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.urls import reverse
+
+from copro.lib.emails import send_templated_email
+
+from .models import Invitation, Membership, MembershipStatus, User
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_invitation_email(invitation_id: int) -> None:
+    from .services import invitation_token
+
+    invitation = (
+        Invitation.objects.select_related("residence", "invited_by")
+        .filter(pk=invitation_id, accepted_at__isnull=True, revoked_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        return
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    send_templated_email(
+        "invitation",
+        to=[invitation.email],
+        language=existing.language if existing else None,
+        context={
+            "invitation": invitation,
+            "path": reverse(
+                "residents:invitation", args=[invitation_token(invitation)]
+            ),
+        },
+    )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_membership_email(membership_id: int) -> None:
+    membership = (
+        Membership.objects.select_related("user", "residence")
+        .filter(pk=membership_id, status=MembershipStatus.ACTIVE)
+        .first()
+    )
+    if membership is None:
+        return
+    send_templated_email(
+        "membership_accepted",
+        to=[membership.user.email],
+        language=membership.user.language,
+        context={
+            "membership": membership,
+            "path": membership.residence.get_absolute_url(),
+        },
+    )
