@@ -13,6 +13,13 @@ def mfa_required_for(user) -> bool:
     return settings.COPRO_STAFF_MFA_REQUIRED and user.is_authenticated and user.is_staff
 
 
+def has_mfa(request: HttpRequest) -> bool:
+    """Whether the signed-in user has an authenticator (cached for the request)."""
+    if not hasattr(request, "_copro_has_mfa"):
+        request._copro_has_mfa = is_mfa_enabled(request.user)
+    return request._copro_has_mfa
+
+
 def signed_in_with_mfa(request: HttpRequest) -> bool:
     records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
@@ -22,7 +29,4 @@ def staff_mfa_ok(request: HttpRequest) -> bool:
     user = request.user
     if not mfa_required_for(user):
         return True
-    return is_mfa_enabled(user) and signed_in_with_mfa(request)
-
-
-__all__ = ["mfa_required_for", "signed_in_with_mfa", "staff_mfa_ok", "is_mfa_enabled"]
+    return has_mfa(request) and signed_in_with_mfa(request)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from .mfa import mfa_required_for
+from .mfa import has_mfa, mfa_required_for
 
 # Pages a staff member without MFA can still reach: sign-in/out and MFA set-up itself.
 _OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz/", "/i18n/")
@@ -24,7 +23,7 @@ class StaffMFAMiddleware:
         if (
             mfa_required_for(request.user)
             and not request.path.startswith(_OPEN_PREFIXES)
-            and not is_mfa_enabled(request.user)
+            and not has_mfa(request)
         ):
             messages.warning(
                 request,

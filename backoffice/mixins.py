@@ -12,11 +12,18 @@ from residents.access import Perm, residences_where
 from residents.models import Lot, Residence
 
 
-def scoped_residences(request: HttpRequest, perm: Perm) -> QuerySet[Residence]:
-    cache = request.__dict__.setdefault("_scoped_residences", {})
+def scoped_residence_ids(request: HttpRequest, perm: Perm) -> list[int]:
+    """Ids of the residences where the policy grants `perm`: one query per request."""
+    cache = request.__dict__.setdefault("_scoped_residence_ids", {})
     if perm not in cache:
-        cache[perm] = residences_where(request.user, perm)
+        cache[perm] = list(
+            residences_where(request.user, perm).values_list("pk", flat=True)
+        )
     return cache[perm]
+
+
+def scoped_residences(request: HttpRequest, perm: Perm) -> QuerySet[Residence]:
+    return Residence.objects.filter(pk__in=scoped_residence_ids(request, perm))
 
 
 class ResidenceScopedAdmin(SimpleHistoryAdmin):
@@ -31,15 +38,25 @@ class ResidenceScopedAdmin(SimpleHistoryAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        lookup = "pk__in" if self.residence_path == "" else f"{self.residence_path}__in"
-        return queryset.filter(**{lookup: scoped_residences(request, self.perm)})
+        lookup = (
+            "pk__in" if self.residence_path == "" else f"{self.residence_path}_id__in"
+        )
+        return queryset.filter(**{lookup: scoped_residence_ids(request, self.perm)})
 
     def _allowed(self, request, obj=None) -> bool:
         if request.user.is_superuser:
             return True
+        ids = scoped_residence_ids(request, self.perm)
         if obj is None:
-            return scoped_residences(request, self.perm).exists()
-        return self.get_queryset(request).filter(pk=obj.pk).exists()
+            return bool(ids)
+        residence_id = obj.pk if self.residence_path == "" else self._residence_id(obj)
+        return residence_id in ids
+
+    def _residence_id(self, obj) -> int:
+        *path, last = self.residence_path.split("__")
+        for step in path:
+            obj = getattr(obj, step)
+        return getattr(obj, f"{last}_id")
 
     def has_module_permission(self, request):
         return self._allowed(request)
