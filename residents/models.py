@@ -157,6 +157,13 @@ class Residence(models.Model):
         verbose_name = _("residence")
         verbose_name_plural = _("residences")
         ordering = ["name"]
+        # Codenames of residents.access.Perm, so that django-guardian can grant them
+        # on one object (view_residence is Django's default).
+        permissions = [
+            ("view_member_list", _("Can see the list of members")),
+            ("manage_members", _("Can accept, block and invite members")),
+            ("manage_residence", _("Can manage the residence, its lots and keys")),
+        ]
 
     def __str__(self) -> str:
         return self.name
