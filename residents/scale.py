@@ -20,8 +20,10 @@ from .models import (
     Residence,
     Role,
     Syndic,
+    SyndicRole,
     User,
 )
+from .services import employee_add
 
 
 @transaction.atomic
@@ -34,6 +36,17 @@ def seed_scale(count: int, *, lots_per_residence: int = 120, seed: int = 1) -> i
     password_hash = make_password(DEMO_PASSWORD)
     start = Residence.objects.filter(slug__startswith="scale-").count()
     syndic, _ = Syndic.objects.get_or_create(name="Syndic Échelle")
+    if not syndic.employees.exists():
+        manager = User.objects.create(
+            email="gestionnaire.echelle@copro.demo",
+            first_name="Gestionnaire",
+            last_name="Échelle",
+            password=password_hash,
+        )
+        EmailAddress.objects.create(
+            user=manager, email=manager.email, verified=True, primary=True
+        )
+        employee_add(syndic=syndic, user=manager, role=SyndicRole.MANAGER)
     for index in range(start, start + count):
         residence = Residence.objects.create(
             name=f"Résidence Échelle {index + 1}",
