@@ -35,6 +35,32 @@ def test_index_is_for_staff_only(world, as_persona, persona, expected):
     assert response.status_code == expected
 
 
+# Non-staff are sent to the (allauth) login by the admin; staff of the wrong syndic
+# find nothing (404) and staff who are not managers may not create residences (403).
+PROCESS_ROWS = {
+    "residence_create": [302, 302, 302, 302, 302, 302, 403, 200, 403],
+    "lot_import": [302, 302, 302, 302, 302, 302, 200, 200, 404],
+    "residents_membership_changelist": [302, 302, 302, 302, 302, 302, 200, 200, 200],
+}
+
+
+@pytest.mark.parametrize(
+    ("view", "persona", "expected"),
+    [
+        (view, persona, row[i])
+        for view, row in PROCESS_ROWS.items()
+        for i, persona in enumerate(PERSONAS)
+    ],
+)
+def test_process_screens_matrix(world, as_persona, view, persona, expected):
+    args = [world.home.pk] if view == "lot_import" else []
+    response = as_persona(persona).get(reverse(f"backoffice:{view}", args=args))
+    assert response.status_code == expected
+    if view == "residents_membership_changelist" and persona == "other_staff":
+        shown = {m.residence_id for m in response.context["cl"].result_list}
+        assert shown == {world.other.pk}  # nothing of the home residence
+
+
 def test_admin_login_page_hands_over_to_allauth(client):
     response = client.get(reverse("backoffice:login") + "?next=/backoffice/")
     assert response.status_code == 302
