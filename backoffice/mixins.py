@@ -107,3 +107,25 @@ class ScopedInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return True
+
+
+class PlatformManagedAdmin(SimpleHistoryAdmin):
+    """Records only the platform admins edit; staff may look at those their
+    `get_queryset` scopes to them. Nobody deletes them (history must stay)."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        if request.user.is_superuser or obj is None:
+            return self.has_module_permission(request)
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False

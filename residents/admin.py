@@ -9,9 +9,13 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from backoffice.mixins import ResidenceScopedAdmin, ScopedInline, scoped_residences
+from backoffice.mixins import (
+    PlatformManagedAdmin,
+    ResidenceScopedAdmin,
+    ScopedInline,
+    scoped_residences,
+)
 from backoffice.sites import backoffice_site
 from residents.access import Perm
 
@@ -193,7 +197,7 @@ class InvitationAdmin(ResidenceScopedAdmin):
 
 
 @admin.register(Syndic, site=backoffice_site)
-class SyndicAdmin(SimpleHistoryAdmin):
+class SyndicAdmin(PlatformManagedAdmin):
     list_display = ["name", "email", "phone"]
     search_fields = ["name"]
 
@@ -201,45 +205,23 @@ class SyndicAdmin(SimpleHistoryAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(
-            employees__user=request.user,
-            employees__is_active=True,
-        )
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return queryset.filter(employees__user=request.user, employees__is_active=True)
 
 
 @admin.register(SyndicEmployee, site=backoffice_site)
-class SyndicEmployeeAdmin(SimpleHistoryAdmin):
+class SyndicEmployeeAdmin(PlatformManagedAdmin):
     list_display = ["user", "syndic", "role", "is_active"]
     list_select_related = ["user", "syndic"]
 
     def has_module_permission(self, request):
         return request.user.is_superuser
 
-    has_view_permission = has_change_permission = has_add_permission = (
-        lambda self, request, obj=None: request.user.is_superuser
-    )
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(User, site=backoffice_site)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PlatformManagedAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff"]
     search_fields = ["email", "first_name", "last_name"]
@@ -259,20 +241,3 @@ class UserAdmin(DjangoUserAdmin):
             return queryset
         residences = scoped_residences(request, Perm.MANAGE_MEMBERS)
         return queryset.filter(memberships__residence__in=residences).distinct()
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        if request.user.is_superuser:
-            return True
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -265,3 +265,18 @@ class TestLotImportScreen:
 
     def test_other_syndics_residence_is_404(self, world, as_persona):
         assert as_persona("staff").get(self.url(world.other)).status_code == 404
+
+
+def test_staff_see_only_people_of_their_residences(world, as_persona):
+    client = as_persona("staff")
+    response = client.get(reverse("backoffice:residents_user_changelist"))
+    shown = set(response.context["cl"].result_list)
+    assert world.user("owner") in shown
+    assert world.user("outsider") not in shown
+    outsider = reverse(
+        "backoffice:residents_user_change", args=[world.user("outsider").pk]
+    )
+    assert client.get(outsider).status_code == 302  # "does not exist" → index
+    employee = world.home.syndic.employees.first()
+    url = reverse("backoffice:residents_syndicemployee_change", args=[employee.pk])
+    assert client.get(url).status_code == 403
