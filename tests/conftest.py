@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from allauth.account.internal.flows.login import (
 )
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import encrypt
+from django.core.cache import cache
 
 from copro.lib import sms
 from residents.models import Role, SyndicRole
@@ -56,6 +58,11 @@ def _test_settings(settings):
     settings.COPRO_STAFF_MFA_REQUIRED = True
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.SERVER_TIMING = True
+    # Rate limits live in the cache: each test starts with an empty, private one.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    cache.clear()
     sms.outbox.clear()
 
 
@@ -109,6 +116,11 @@ def as_persona(client, world):
         return login(client, world.user(persona))
 
     return _as
+
+
+requires_redis = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: no Redis to test"
+)
 
 
 @pytest.fixture

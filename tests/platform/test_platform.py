@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from ..conftest import login
+from ..conftest import login, requires_redis
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -39,6 +39,18 @@ def test_healthz_names_each_dependency(client, django_assert_num_queries):
     assert body["database"] == "ok"
     assert body["broker"] in {"ok", "eager"}
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+@requires_redis
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_healthz_pings_the_real_broker(client, settings):
+    settings.REDIS_URL = os.environ["REDIS_URL"]
+    assert client.get(reverse("healthz")).json()["broker"] == "ok"
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200  # degraded, the site still serves pages
+    assert response.json()["broker"] == "down"
 
 
 def test_healthz_is_503_when_the_database_is_unreachable():
