@@ -19,11 +19,17 @@ from ..conftest import login, requires_redis
 ROOT = Path(settings.BASE_DIR)
 
 
+def _environment(**overrides) -> dict[str, str]:
+    """This process's environment without test-only switches, plus `overrides`."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {**env, **overrides}
+
+
 def _run_python(code: str, **env) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603 (our own interpreter and code)
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env=_environment(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -117,12 +123,11 @@ def test_production_settings_pass_check_deploy():
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={
-            **os.environ,
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(64),
-            "ALLOWED_HOSTS": "copro.example.org",
-        },
+        env=_environment(
+            DEBUG="0",
+            SECRET_KEY=secrets.token_urlsafe(64),
+            ALLOWED_HOSTS="copro.example.org",
+        ),
         capture_output=True,
         text=True,
         timeout=120,

@@ -8,7 +8,7 @@ import pytest
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from residents import services
 from residents.models import Invitation, Membership, MembershipStatus, Role
@@ -17,6 +17,13 @@ from ..conftest import login
 from ..factories import make_member, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service errors are matched in English here; pages are checked in French."""
+    with translation.override("en"):
+        yield
 
 
 def _invite(world, email="new@example.org", role=Role.OWNER, lots=None):
@@ -92,7 +99,7 @@ class TestInvitations:
         client.post(_link(invitation))
         second = client.post(_link(invitation))
         assert second.status_code == 410
-        assert "already been used" in second.content.decode()
+        assert "déjà été utilisée" in second.content.decode()  # said in French
 
     def test_expired_link_says_so(self, world, client):
         invitation = _invite(world)
@@ -102,7 +109,7 @@ class TestInvitations:
         login(client, make_user("new@example.org"))
         response = client.post(_link(invitation))
         assert response.status_code == 410
-        assert "expired" in response.content.decode()
+        assert "Cette invitation a expiré." in response.content.decode()
         assert not Membership.objects.filter(user__email="new@example.org").exists()
 
     def test_tampered_link_is_refused(self, world, client):
