@@ -87,6 +87,18 @@ class Standing:
     def is_council(self) -> bool:
         return self.role in COUNCIL_ROLES
 
+    def assignable_roles(self) -> list[Role]:
+        """Roles this person may give: the council admits owners and tenants; council
+        roles come from the AG's vote, which the syndic records."""
+        if self.can(Perm.MANAGE_RESIDENCE):
+            return [Role.OWNER, Role.TENANT, *sorted(COUNCIL_ROLES)]
+        if self.can(Perm.MANAGE_MEMBERS):
+            return [Role.OWNER, Role.TENANT]
+        return []
+
+    def may_decide_on(self, role: str) -> bool:
+        return role in self.assignable_roles()
+
     @property
     def is_owner(self) -> bool:
         """Co-owners are members of the syndicat (council members are co-owners too)."""

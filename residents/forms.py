@@ -50,8 +50,9 @@ class MembershipDecisionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, residence, **kwargs):
+    def __init__(self, *args, residence, roles, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]
         self.fields["lots"].queryset = residence.lots.order_by("number")
 
 

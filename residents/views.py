@@ -5,7 +5,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -94,6 +94,7 @@ def member_list(request: HttpRequest, standing: Standing) -> HttpResponse:
             "page": page,
             "pending": selectors.pending_requests(standing.residence)[:50],
             "can_manage": standing.can(Perm.MANAGE_MEMBERS),
+            "assignable": {role.value for role in standing.assignable_roles()},
         },
     )
 
@@ -112,9 +113,14 @@ def membership_decide(
 ) -> HttpResponse:
     """Accept a pending request, or change an active member's role and lots."""
     membership = _membership_or_404(standing, membership_id)
+    if not standing.may_decide_on(membership.role):
+        raise PermissionDenied  # e.g. the council editing a council membership
     initial = {"role": membership.role, "lots": list(membership.lots.all())}
     form = MembershipDecisionForm(
-        request.POST or None, residence=standing.residence, initial=initial
+        request.POST or None,
+        residence=standing.residence,
+        roles=standing.assignable_roles(),
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         service = (
@@ -147,6 +153,8 @@ def membership_block(
     request: HttpRequest, standing: Standing, membership_id: int
 ) -> HttpResponse:
     membership = _membership_or_404(standing, membership_id)
+    if not standing.may_decide_on(membership.role):
+        raise PermissionDenied
     if membership.user_id == request.user.pk:
         messages.error(request, _("You cannot block yourself."))
     else:
@@ -158,7 +166,11 @@ def membership_block(
 @residence_view(Perm.MANAGE_MEMBERS)
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest, standing: Standing) -> HttpResponse:
-    form = InvitationForm(request.POST or None, residence=standing.residence)
+    form = InvitationForm(
+        request.POST or None,
+        residence=standing.residence,
+        roles=standing.assignable_roles(),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(

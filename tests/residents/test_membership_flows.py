@@ -263,3 +263,56 @@ class TestJoinRequests:
         login(client, owner)
         url = reverse("residents:dashboard", args=[world.home.slug])
         assert client.get(url).status_code == 404
+
+
+class TestCouncilLimits:
+    """Council roles come from the AG's vote, recorded by the syndic: the council
+    admits owners and tenants but cannot hand out or edit council roles."""
+
+    def _url(self, world, membership):
+        return reverse("residents:membership", args=[world.home.slug, membership.pk])
+
+    def test_council_cannot_promote_itself(self, world, client):
+        council = world.user("council")
+        own = Membership.objects.get(user=council)
+        login(client, council)
+        response = client.post(self._url(world, own), {"role": Role.COUNCIL_PRESIDENT})
+        assert response.status_code == 403
+        own.refresh_from_db()
+        assert own.role == Role.COUNCIL_MEMBER
+
+    def test_council_cannot_grant_a_council_role(self, world, client):
+        pending = make_member(world.home, Role.OWNER, status=MembershipStatus.PENDING)
+        login(client, world.user("president"))
+        response = client.post(self._url(world, pending), {"role": Role.COUNCIL_MEMBER})
+        assert response.status_code == 200
+        assert response.context["form"].errors["role"]
+        pending.refresh_from_db()
+        assert pending.status == MembershipStatus.PENDING
+
+    def test_council_cannot_block_the_president(self, world, client):
+        president = Membership.objects.get(user=world.user("president"))
+        login(client, world.user("council"))
+        url = reverse(
+            "residents:membership_block", args=[world.home.slug, president.pk]
+        )
+        assert client.post(url).status_code == 403
+        president.refresh_from_db()
+        assert president.status == MembershipStatus.ACTIVE
+
+    def test_council_cannot_invite_a_president(self, world, client):
+        login(client, world.user("council"))
+        response = client.post(
+            reverse("residents:invite", args=[world.home.slug]),
+            {"email": "chair@example.org", "role": Role.COUNCIL_PRESIDENT},
+        )
+        assert response.status_code == 200
+        assert not Invitation.objects.exists()
+
+    def test_syndic_records_the_councils_election(self, world, client):
+        owner = Membership.objects.get(user=world.user("owner"))
+        login(client, world.user("staff"))
+        response = client.post(self._url(world, owner), {"role": Role.COUNCIL_MEMBER})
+        assert response.status_code == 302
+        owner.refresh_from_db()
+        assert owner.role == Role.COUNCIL_MEMBER
