@@ -1,0 +1,59 @@
+"""The demo data: what the README promises, created once, never overwritten."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from residents.access import standing
+from residents.demo import DEMO_PASSWORD
+from residents.models import Lot, Membership, Residence, SyndicEmployee, User
+
+pytestmark = pytest.mark.django_db
+
+
+def _readme_accounts() -> list[tuple[str, str]]:
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    rows = re.findall(r"^\| (\S+@copro\.demo) \| [^|]+ \| ([^|]+) \|$", readme, re.M)
+    return [(email, residence.strip()) for email, residence in rows]
+
+
+def test_seed_matches_the_readme_and_every_account_signs_in(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    call_command("seed_demo", stdout=io.StringIO())
+    assert f"`{DEMO_PASSWORD}`" in (Path(settings.BASE_DIR) / "README.md").read_text()
+    assert Residence.objects.count() == 2
+    assert len({r.syndic_id for r in Residence.objects.all()}) == 2
+    assert all(r.lots.count() >= 20 for r in Residence.objects.all())
+    for email, residence_name in _readme_accounts():
+        user = authenticate(email=email, password=DEMO_PASSWORD)
+        assert user is not None, email
+        if residence_name != "—":
+            residence = Residence.objects.get(name=residence_name)
+            assert standing(user, residence.slug) is not None, (email, residence_name)
+
+
+def test_running_it_again_keeps_what_exists_and_what_users_changed():
+    call_command("seed_demo", stdout=io.StringIO())
+    owner = User.objects.get(email="proprietaire.tilleuls@copro.demo")
+    owner.first_name = "Renamed"
+    owner.save()
+    membership = Membership.objects.get(user=owner)
+    extra = Lot.objects.get(residence=membership.residence, number=20)
+    membership.lots.add(extra)
+    counts = [
+        m.objects.count() for m in (User, Residence, Lot, Membership, SyndicEmployee)
+    ]
+    call_command("seed_demo", stdout=io.StringIO())
+    assert counts == [
+        m.objects.count() for m in (User, Residence, Lot, Membership, SyndicEmployee)
+    ]
+    owner.refresh_from_db()
+    assert owner.first_name == "Renamed"
+    assert extra in membership.lots.all()
