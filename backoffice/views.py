@@ -10,10 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from residents import services
+from residents import selectors, services
 from residents.access import Perm
 from residents.lot_import import apply_import, plan_import
-from residents.models import Syndic, SyndicRole
 
 from .forms import LotImportForm, ResidenceCreateForm
 from .mixins import scoped_residences
@@ -27,18 +26,8 @@ def _context(request: HttpRequest, title: str, **extra) -> dict:
     return {**backoffice_site.each_context(request), "title": title, **extra}
 
 
-def _creatable_syndics(user):
-    if user.is_superuser:
-        return Syndic.objects.all()
-    return Syndic.objects.filter(
-        employees__user=user,
-        employees__is_active=True,
-        employees__role=SyndicRole.MANAGER,
-    )
-
-
 def residence_create(request: HttpRequest) -> HttpResponse:
-    syndics = _creatable_syndics(request.user)
+    syndics = selectors.syndics_managed_by(request.user)
     if not syndics.exists():
         raise PermissionDenied
     form = ResidenceCreateForm(request.POST or None, syndics=syndics)

@@ -188,9 +188,8 @@ def seed_demo(*, rng: random.Random | None = None) -> list[tuple[str, str, str]]
                 postal_code=spec.postal_code,
                 city=spec.city,
                 syndic=syndic,
+                slug=spec.slug,
             )
-            Residence.objects.filter(pk=residence.pk).update(slug=spec.slug)
-            residence.slug = spec.slug
             _fill_lots(residence, spec.lot_count, rng)
         residences[spec.slug] = residence
 

@@ -13,6 +13,8 @@ from .models import (
     Membership,
     MembershipStatus,
     Residence,
+    Syndic,
+    SyndicRole,
 )
 
 
@@ -111,3 +113,14 @@ def preference_table(user) -> list[dict]:
             }
         )
     return table
+
+
+def syndics_managed_by(user) -> QuerySet[Syndic]:
+    """Syndics for which `user` may create residences: their managers (or admins)."""
+    if user.is_superuser:
+        return Syndic.objects.all()
+    return Syndic.objects.filter(
+        employees__user=user,
+        employees__is_active=True,
+        employees__role=SyndicRole.MANAGER,
+    )

@@ -59,12 +59,13 @@ def residence_create(
     lot_count: int = 0,
     president_email: str = "",
     created_by: User | None = None,
+    slug: str = "",
 ) -> Residence:
     """Create a residence with its charges-générales key and lots numbered 1..N;
     invite the council president when an email is given."""
     residence = Residence(
         name=name,
-        slug=_unique_slug(name),
+        slug=slug or _unique_slug(name),
         address=address,
         postal_code=postal_code,
         city=city,
