@@ -14,7 +14,6 @@ from .models import (
     MembershipStatus,
     Residence,
     Syndic,
-    SyndicRole,
 )
 
 
@@ -116,11 +115,7 @@ def preference_table(user) -> list[dict]:
 
 
 def syndics_managed_by(user) -> QuerySet[Syndic]:
-    """Syndics for which `user` may create residences: their managers (or admins)."""
+    """Syndics for which `user` may create residences: their staff (or admins)."""
     if user.is_superuser:
         return Syndic.objects.all()
-    return Syndic.objects.filter(
-        employees__user=user,
-        employees__is_active=True,
-        employees__role=SyndicRole.MANAGER,
-    )
+    return Syndic.objects.filter(employees__user=user, employees__is_active=True)

@@ -36,9 +36,9 @@ def test_index_is_for_staff_only(world, as_persona, persona, expected):
 
 
 # Non-staff are sent to the (allauth) login by the admin; staff of the wrong syndic
-# find nothing (404) and staff who are not managers may not create residences (403).
+# find nothing (404). Any syndic's staff may create a residence for their syndic.
 PROCESS_ROWS = {
-    "residence_create": [302, 302, 302, 302, 302, 302, 403, 200, 403],
+    "residence_create": [302, 302, 302, 302, 302, 302, 200, 200, 200],
     "lot_import": [302, 302, 302, 302, 302, 302, 200, 200, 404],
     "residents_membership_changelist": [302, 302, 302, 302, 302, 302, 200, 200, 200],
 }
@@ -223,8 +223,18 @@ class TestResidenceCreation:
         assert response.context["form"].errors["syndic"]
         assert not Residence.objects.filter(name="X").exists()
 
-    def test_staff_who_are_not_managers_cannot_create(self, world, as_persona):
-        assert as_persona("staff").get(self.URL).status_code == 403
+    def test_staff_only_see_their_own_syndic(self, world, as_persona):
+        response = as_persona("staff").get(self.URL)
+        assert list(response.context["form"].fields["syndic"].queryset) == [
+            world.home.syndic
+        ]
+
+    def test_a_staff_member_without_a_syndic_gets_403(self, client):
+        from ..factories import make_user
+
+        lone = make_user(is_staff=True)
+        login(client, lone)
+        assert client.get(self.URL).status_code == 403
 
 
 class TestLotImportScreen:
