@@ -63,10 +63,10 @@ def chromium():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(params=list(VIEWPORTS))
-def web(request, chromium, live_server):
-    """A fresh browser page at a desktop or a phone size, with console errors kept."""
-    context = chromium.new_context(base_url=live_server.url, **VIEWPORTS[request.param])
+def _page(request, chromium, live_server, **options):
+    context = chromium.new_context(
+        base_url=live_server.url, **VIEWPORTS[request.param], **options
+    )
     page = context.new_page()
     page.console_errors = []
     page.on(
@@ -76,5 +76,21 @@ def web(request, chromium, live_server):
         ),
     )
     page.size_name = request.param
+    return context, page
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def web(request, chromium, live_server):
+    """A fresh browser page at a desktop or a phone size, with console errors kept."""
+    context, page = _page(request, chromium, live_server)
+    yield page
+    context.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def audited(request, chromium, live_server):
+    """Like `web`, but the page accepts an injected audit script (axe-core): our
+    CSP rightly refuses it otherwise."""
+    context, page = _page(request, chromium, live_server, bypass_csp=True)
     yield page
     context.close()
