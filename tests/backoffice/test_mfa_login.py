@@ -60,3 +60,26 @@ def test_password_alone_does_not_open_the_back_office(world, client):
     response = client.get(reverse("backoffice:index"))
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
+
+
+def test_staff_enrol_totp_by_scanning_the_qr_code(world, client):
+    """Set-up page shows the QR code (a data: image the CSP allows); confirming a
+    code from the app activates MFA and opens the back office on next sign-in."""
+    from allauth.mfa.models import Authenticator
+
+    staff = world.user("staff")
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    # allauth asks for the password again before enrolling a second factor.
+    ask = client.get(reverse("mfa_activate_totp"))
+    assert ask.url.startswith(reverse("account_reauthenticate"))
+    back = client.post(ask.url, {"password": PASSWORD})
+    assert back.url == reverse("mfa_activate_totp")
+    page = client.get(back.url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'src="data:image/svg+xml' in html
+    assert "img-src 'self' data:" in page["Content-Security-Policy"]
+    secret = page.context["form"].secret
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp(secret)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=staff, type="totp").exists()
