@@ -26,9 +26,9 @@ def scoped_residences(request: HttpRequest, perm: Perm) -> QuerySet[Residence]:
     return Residence.objects.filter(pk__in=scoped_residence_ids(request, perm))
 
 
-class ResidenceScopedAdmin(SimpleHistoryAdmin):
-    """`residence_path` leads from the model to its Residence; `perm` is what the
-    policy must grant there. Superusers (platform admins) see everything."""
+class ResidenceScopedMixin:
+    """For ModelAdmins: `residence_path` leads from the model to its Residence; `perm`
+    is what the policy must grant there. Superusers (platform admins) see everything."""
 
     residence_path = "residence"
     perm = Perm.MANAGE_RESIDENCE
@@ -89,6 +89,10 @@ class ResidenceScopedAdmin(SimpleHistoryAdmin):
                 residence__in=scoped_residences(request, self.perm)
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ResidenceScopedAdmin(ResidenceScopedMixin, SimpleHistoryAdmin):
+    """A residence-scoped admin for history-tracked models."""
 
 
 class ScopedInline(admin.TabularInline):

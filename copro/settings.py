@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "residents",
+    "notifications",
     "backoffice",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("backoffice/", backoffice_site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("notifications/", include("notifications.urls")),
     path("", home, name="home"),
     path("", include("residents.urls")),
 ]

@@ -284,9 +284,16 @@ def membership_accept(
     membership.decided_at = timezone.now()
     _save_membership(membership)
     membership.lots.set(lots)
-    from .tasks import send_membership_email
+    from notifications.services import notify
 
-    _on_commit_task(send_membership_email, membership.pk)
+    notify(
+        recipients=[membership.user_id],
+        residence=membership.residence,
+        category=Category.MEMBERSHIP,
+        template="membership_accepted",
+        context={"residence": membership.residence.name, "role": membership.role},
+        url=membership.residence.get_absolute_url(),
+    )
     return membership
 
 

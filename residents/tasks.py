@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from copro.lib.emails import send_templated_email
 
-from .models import Invitation, Membership, MembershipStatus, User
+from .models import Invitation, User
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -31,25 +31,5 @@ def send_invitation_email(invitation_id: int) -> None:
             "path": reverse(
                 "residents:invitation", args=[invitation_token(invitation)]
             ),
-        },
-    )
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_membership_email(membership_id: int) -> None:
-    membership = (
-        Membership.objects.select_related("user", "residence")
-        .filter(pk=membership_id, status=MembershipStatus.ACTIVE)
-        .first()
-    )
-    if membership is None:
-        return
-    send_templated_email(
-        "membership_accepted",
-        to=[membership.user.email],
-        language=membership.user.language,
-        context={
-            "membership": membership,
-            "path": membership.residence.get_absolute_url(),
         },
     )

@@ -50,8 +50,9 @@ class TestDashboard:
         owner = world.user("owner")
         login(client, owner)
         # session, user, standing, membership + lots + shares, 3 counts, switcher,
-        # and (first visit only) savepoint + session update + release
-        with django_assert_max_num_queries(13):
+        # unread notifications, and (first visit only) savepoint + session update +
+        # release
+        with django_assert_max_num_queries(14):
             client.get(_dashboard(world))
         general = world.home.allocation_keys.get(is_general=True)
         membership = owner.memberships.get()
@@ -59,7 +60,7 @@ class TestDashboard:
             lot = Lot.objects.create(residence=world.home, number=number)
             LotShare.objects.create(lot=lot, key=general, units=10)
             membership.lots.add(lot)
-        with django_assert_max_num_queries(10):  # no session write this time
+        with django_assert_max_num_queries(11):  # no session write this time
             response = client.get(_dashboard(world))
         assert len(response.context["membership"].lots.all()) == 22
 
@@ -107,14 +108,14 @@ class TestMembers:
     ):
         login(client, world.user("council"))
         # session, user, standing, count, page, lots prefetch, pending, switcher,
-        # and (first visit only) savepoint + session update + release
-        with django_assert_max_num_queries(11):
+        # unread notifications, and (first visit only) savepoint + update + release
+        with django_assert_max_num_queries(12):
             client.get(self.url(world))
         lot = world.home.lots.first()
         for _ in range(20):
             make_member(world.home, Role.OWNER, lots=[lot])
             make_member(world.home, Role.OWNER, status="pending")
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             response = client.get(self.url(world))
         assert response.status_code == 200
 
