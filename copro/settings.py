@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "csp",
     "residents",
     "notifications",
+    "life",
     "backoffice",
 ]
 
@@ -93,6 +94,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain text (email bodies and subjects, notifications, SMS): no HTML escaping,
+        # or "l'eau" would become "l&#x27;eau". Rendered with using="text".
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Database ---
@@ -135,7 +145,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Paris"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "publish-due-announcements": {"task": "life.tasks.publish_due", "schedule": 300.0},
+}
 
 # --- Auth, allauth, MFA ---
 AUTH_USER_MODEL = "residents.User"

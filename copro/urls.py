@@ -12,4 +12,5 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", home, name="home"),
     path("", include("residents.urls")),
+    path("", include("life.urls")),
 ]

@@ -55,8 +55,12 @@ def notify(
 
 def _render(template: str, context: dict, language: str) -> tuple[str, str]:
     with translation.override(language):
-        title = render_to_string(f"notifications/{template}_title.txt", context)
-        body = render_to_string(f"notifications/{template}_body.txt", context)
+        title = render_to_string(
+            f"notifications/{template}_title.txt", context, using="text"
+        )
+        body = render_to_string(
+            f"notifications/{template}_body.txt", context, using="text"
+        )
     return " ".join(title.split())[:200], body.strip()
 
 

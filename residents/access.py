@@ -37,9 +37,15 @@ class Perm(StrEnum):
     VIEW_MEMBER_LIST = "view_member_list"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_RESIDENCE = "manage_residence"
+    PUBLISH_NEWS = "publish_news"
 
 
-_COUNCIL = {Perm.VIEW_RESIDENCE, Perm.VIEW_MEMBER_LIST, Perm.MANAGE_MEMBERS}
+_COUNCIL = {
+    Perm.VIEW_RESIDENCE,
+    Perm.VIEW_MEMBER_LIST,
+    Perm.MANAGE_MEMBERS,
+    Perm.PUBLISH_NEWS,
+}
 _SYNDIC = _COUNCIL | {Perm.MANAGE_RESIDENCE}
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
@@ -95,6 +101,15 @@ class Standing:
         if self.can(Perm.MANAGE_MEMBERS):
             return [Role.OWNER, Role.TENANT]
         return []
+
+    def audiences(self) -> list[str]:
+        """Which announcement audiences this person belongs to."""
+        audiences = ["everyone"]
+        if self.is_owner or self.is_syndic:
+            audiences.append("owners")
+        if self.is_council or self.is_syndic:
+            audiences.append("council")
+        return audiences
 
     def may_decide_on(self, role: str) -> bool:
         return role in self.assignable_roles()
@@ -179,6 +194,24 @@ def residences_where(user, perm: Perm = Perm.VIEW_RESIDENCE) -> QuerySet[Residen
         ).values("syndic_id")
     )
     return Residence.objects.filter(member_q | staff_q)
+
+
+def members_in_audience(residence: Residence, audience: str) -> QuerySet:
+    """User ids of the people an announcement for `audience` reaches: members by role
+    and the current syndic's staff (who see everything)."""
+    from .models import User
+
+    roles = {
+        "everyone": list(ROLE_PERMS),
+        "owners": [Role.OWNER, *COUNCIL_ROLES],
+        "council": list(COUNCIL_ROLES),
+    }[audience]
+    members = active_memberships().filter(residence=residence, role__in=roles)
+    staff = SyndicEmployee.objects.filter(syndic_id=residence.syndic_id, is_active=True)
+    return User.objects.filter(
+        Q(pk__in=members.values("user_id")) | Q(pk__in=staff.values("user_id")),
+        is_active=True,
+    ).values_list("pk", flat=True)
 
 
 def is_syndic_staff(user) -> bool:

@@ -163,6 +163,7 @@ class Residence(models.Model):
             ("view_member_list", _("Can see the list of members")),
             ("manage_members", _("Can accept, block and invite members")),
             ("manage_residence", _("Can manage the residence, its lots and keys")),
+            ("publish_news", _("Can publish announcements")),
         ]
 
     def __str__(self) -> str:
@@ -390,6 +391,7 @@ class Category(models.TextChoices):
     """Notification categories; later features add theirs here."""
 
     MEMBERSHIP = "membership", _("My membership and access")
+    NEWS = "news", _("Announcements")
 
 
 class CommunicationPreference(models.Model):

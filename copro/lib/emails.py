@@ -14,8 +14,8 @@ def send_templated_email(
     """Render emails/<name>_subject.txt, _body.txt, _body.html in `language`; send."""
     with translation.override(language or settings.LANGUAGE_CODE):
         context = {"site_url": settings.SITE_URL, **context}
-        subject = render_to_string(f"emails/{name}_subject.txt", context)
-        text = render_to_string(f"emails/{name}_body.txt", context)
+        subject = render_to_string(f"emails/{name}_subject.txt", context, using="text")
+        text = render_to_string(f"emails/{name}_body.txt", context, using="text")
         html = render_to_string(f"emails/{name}_body.html", context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()), body=text, to=to

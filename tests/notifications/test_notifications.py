@@ -209,3 +209,17 @@ class TestCentre:
         with django_assert_max_num_queries(6):
             response = client.get(reverse("notifications:inbox"))
         assert len(response.context["page"].object_list) == 21
+
+
+def test_plain_text_is_not_html_escaped(send, mailoutbox):
+    """Titles, email subjects and text bodies are text: no &#x27; for an apostrophe."""
+    person = make_user()
+    send(
+        recipients=[person],
+        context={"residence": "L'Orée du Bois", "role": Role.OWNER},
+    )
+    notification = Notification.objects.get()
+    assert notification.title == "Bienvenue à L'Orée du Bois"
+    assert mailoutbox[0].subject == "Bienvenue à L'Orée du Bois"
+    assert "L'Orée du Bois" in mailoutbox[0].body
+    assert "L&#x27;Orée du Bois" in mailoutbox[0].alternatives[0][0]  # HTML part

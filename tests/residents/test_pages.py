@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from residents.models import CommunicationPreference, Lot, LotShare, Role
+from residents.models import Category, CommunicationPreference, Lot, LotShare, Role
 
 from ..conftest import login
 from ..factories import add_key, make_member, make_residence
@@ -50,9 +50,9 @@ class TestDashboard:
         owner = world.user("owner")
         login(client, owner)
         # session, user, standing, membership + lots + shares, 3 counts, switcher,
-        # unread notifications, and (first visit only) savepoint + session update +
-        # release
-        with django_assert_max_num_queries(14):
+        # unread notifications, latest announcements, and (first visit only)
+        # savepoint + session update + release
+        with django_assert_max_num_queries(15):
             client.get(_dashboard(world))
         general = world.home.allocation_keys.get(is_general=True)
         membership = owner.memberships.get()
@@ -60,7 +60,7 @@ class TestDashboard:
             lot = Lot.objects.create(residence=world.home, number=number)
             LotShare.objects.create(lot=lot, key=general, units=10)
             membership.lots.add(lot)
-        with django_assert_max_num_queries(11):  # no session write this time
+        with django_assert_max_num_queries(12):  # no session write this time
             response = client.get(_dashboard(world))
         assert len(response.context["membership"].lots.all()) == 22
 
@@ -158,7 +158,9 @@ class TestProfile:
             reverse("residents:preferences"),
             {"membership__email": "on", "membership__sms": "on"},
         )
-        preference = CommunicationPreference.objects.get(user=owner)
+        preference = CommunicationPreference.objects.get(
+            user=owner, category=Category.MEMBERSHIP
+        )
         assert (preference.email, preference.sms, preference.in_app) == (
             True,
             True,

@@ -1,0 +1,71 @@
+"""Publishing announcements; the audience is notified once, when it is published."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.services import notify
+from residents.access import members_in_audience
+from residents.models import Category, Residence, User
+
+from .models import Announcement
+
+FIELDS = ("title", "body", "audience", "pinned", "urgent", "publish_at", "expires_at")
+
+
+@transaction.atomic
+def announcement_publish(*, residence: Residence, author: User, **data) -> Announcement:
+    announcement = Announcement(residence=residence, author=author, **data)
+    announcement.full_clean()
+    announcement.save()
+    announcement_notify_if_due(announcement=announcement)
+    return announcement
+
+
+@transaction.atomic
+def announcement_update(*, announcement: Announcement, **data) -> Announcement:
+    for field in FIELDS:
+        if field in data:
+            setattr(announcement, field, data[field])
+    announcement.full_clean()
+    announcement.save()
+    announcement_notify_if_due(announcement=announcement)
+    return announcement
+
+
+def announcement_notify_if_due(*, announcement: Announcement) -> bool:
+    """Notify the audience once the announcement is published (never twice)."""
+    # A conditional UPDATE claims the notification atomically, so that two runs (the
+    # save and the cron) cannot both notify; notified_at is bookkeeping, not history.
+    claimed = Announcement.objects.filter(
+        pk=announcement.pk, notified_at__isnull=True, publish_at__lte=timezone.now()
+    ).update(notified_at=timezone.now())
+    if not claimed:
+        return False
+    notify(
+        recipients=list(
+            members_in_audience(announcement.residence, announcement.audience).exclude(
+                pk=announcement.author_id
+            )
+        ),
+        residence=announcement.residence,
+        category=Category.NEWS,
+        template="news_published",
+        context={"residence": announcement.residence.name, "title": announcement.title},
+        url=announcement.get_absolute_url(),
+        urgent=announcement.urgent,
+    )
+    return True
+
+
+def publish_due_announcements() -> int:
+    """Cron: notify the audiences of announcements whose publication time has come."""
+    due = Announcement.objects.filter(
+        notified_at__isnull=True, publish_at__lte=timezone.now()
+    ).select_related("residence")
+    count = 0
+    for announcement in due:
+        with transaction.atomic():
+            count += announcement_notify_if_due(announcement=announcement)
+    return count
