@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from . import services
@@ -218,9 +219,57 @@ def seed_demo(*, rng: random.Random | None = None) -> list[tuple[str, str, str]]
                 next_lot[slug] += 1
         rows.append((email, role.label, residence.name))
 
+    _seed_announcements(residences)
+
     admin = _user(PLATFORM_ADMIN, "Admin", "Plateforme", password_hash)
     if not admin.is_superuser:
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
     rows.append((PLATFORM_ADMIN, "Platform admin", "—"))
     return rows
+
+
+ANNOUNCEMENTS = [
+    (
+        "Bienvenue sur l'intranet de la résidence",
+        "Retrouvez ici les annonces, vos lots et vos **tantièmes**.\n\n"
+        "- Pour toute question : votre conseil syndical\n"
+        "- En cas d'urgence : le syndic",
+        "everyone",
+        True,
+    ),
+    (
+        "Coupure d'eau mardi de 9 h à 12 h",
+        "Intervention sur la colonne montante du bâtiment A. Pensez à faire des "
+        "réserves.",
+        "everyone",
+        False,
+    ),
+    (
+        "Préparation de l'assemblée générale",
+        "Les copropriétaires peuvent proposer des questions à inscrire à l'ordre du "
+        "jour jusqu'à la fin du mois.",
+        "owners",
+        False,
+    ),
+]
+
+
+def _seed_announcements(residences: dict[str, Residence]) -> None:
+    """A few announcements per residence, once (users may edit or remove them)."""
+    from life.models import Announcement
+
+    for residence in residences.values():
+        if Announcement.history.filter(residence_id=residence.pk).exists():
+            continue
+        author = residence.syndic.employees.order_by("pk").first()
+        for title, body, audience, pinned in ANNOUNCEMENTS:
+            Announcement.objects.create(
+                residence=residence,
+                author=author.user if author else None,
+                title=title,
+                body=body,
+                audience=audience,
+                pinned=pinned,
+                notified_at=timezone.now(),  # demo data: nobody to notify
+            )

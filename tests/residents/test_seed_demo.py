@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from life.models import Announcement
 from residents.access import standing
 from residents.demo import DEMO_PASSWORD
 from residents.models import Lot, Membership, Residence, SyndicEmployee, User
@@ -47,13 +48,11 @@ def test_running_it_again_keeps_what_exists_and_what_users_changed():
     membership = Membership.objects.get(user=owner)
     extra = Lot.objects.get(residence=membership.residence, number=20)
     membership.lots.add(extra)
-    counts = [
-        m.objects.count() for m in (User, Residence, Lot, Membership, SyndicEmployee)
-    ]
+    models = (User, Residence, Lot, Membership, SyndicEmployee, Announcement)
+    counts = [m.objects.count() for m in models]
+    assert counts[-1] == 6  # three announcements per residence
     call_command("seed_demo", stdout=io.StringIO())
-    assert counts == [
-        m.objects.count() for m in (User, Residence, Lot, Membership, SyndicEmployee)
-    ]
+    assert counts == [m.objects.count() for m in models]
     owner.refresh_from_db()
     assert owner.first_name == "Renamed"
     assert extra in membership.lots.all()
