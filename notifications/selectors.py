@@ -18,3 +18,12 @@ def unread_count(user) -> int:
     return Notification.objects.filter(
         recipient=user, in_app=True, read_at__isnull=True
     ).count()
+
+
+def latest_unread(user) -> Notification | None:
+    return (
+        Notification.objects.filter(recipient=user, in_app=True, read_at__isnull=True)
+        .only("title")
+        .order_by("-created_at", "-pk")
+        .first()
+    )

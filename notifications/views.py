@@ -42,9 +42,14 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def badge(request: HttpRequest) -> HttpResponse:
-    """The header's unread count, polled by htmx so that it updates without reload."""
+    """The header's unread count, polled by htmx so that it updates without reload;
+    it carries the newest unread title for the page to show as a toast."""
+    latest = selectors.latest_unread(request.user)
     return render(
         request,
         "notifications/_badge.html",
-        {"unread_count": selectors.unread_count(request.user)},
+        {
+            "unread_count": selectors.unread_count(request.user),
+            "latest_title": latest.title if latest else "",
+        },
     )

@@ -119,3 +119,31 @@ def test_dashboard_renders_with_its_styles_and_no_csp_violation(web):
     web.screenshot(path=shots / f"copro-dashboard-{web.size_name}.png", full_page=True)
     assert not [e for e in web.console_errors if "Content Security Policy" in e]
     assert web.console_errors == []
+
+
+def test_a_new_notification_appears_without_reload(
+    web, django_capture_on_commit_callbacks
+):
+    """The badge refreshes by itself (htmx polling) and a toast names the news."""
+    from notifications.services import notify
+    from residents.models import Category
+
+    residence = make_residence(name="Les Tilleuls")
+    member = make_member(residence, Role.OWNER, lots=[residence.lots.first()])
+    sign_in(web, member.user.email)
+    expect(web.locator("h1")).to_have_text("Les Tilleuls")
+    expect(web.locator("#notification-badge .badge")).to_be_hidden()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            recipients=[member.user],
+            category=Category.MEMBERSHIP,
+            template="membership_accepted",
+            context={"residence": "Les Tilleuls", "role": "owner"},
+        )
+    # What the 30-second poll does, now rather than later:
+    web.evaluate("document.body.dispatchEvent(new Event('copro:refresh'))")
+    expect(web.locator("#notification-badge .badge")).to_contain_text("1")
+    expect(web.locator("#toasts .toast")).to_have_text("Bienvenue à Les Tilleuls")
+    assert web.url.endswith(f"/r/{residence.slug}/")  # no reload, no navigation
+    assert web.console_errors == []

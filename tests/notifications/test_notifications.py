@@ -174,7 +174,8 @@ class TestCentre:
         login(client, person)
         badge = client.get(reverse("notifications:badge")).content.decode()
         assert ">2</span>" in badge.replace("\n", "")
-        assert 'hx-trigger="every 30s"' in badge
+        assert 'hx-trigger="every 30s, copro:refresh from:body"' in badge
+        assert 'data-latest="Bienvenue' in badge
         client.post(reverse("notifications:mark_all_read"))
         assert not Notification.objects.filter(read_at__isnull=True).exists()
         assert (
