@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -147,6 +148,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE = {
     "publish-due-announcements": {"task": "life.tasks.publish_due", "schedule": 300.0},
+    "daily-digests": {
+        "task": "notifications.tasks.daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Auth, allauth, MFA ---

@@ -33,6 +33,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     # One event reaches each recipient once, even if its fan-out task runs again.
     event = models.UUIDField()
+    # Waiting for the recipient's daily summary email (instead of an email of its own).
+    digest_pending = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("notification")
@@ -53,6 +55,11 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=Q(in_app=True, read_at__isnull=True),
                 name="notification_unread",
+            ),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(digest_pending=True),
+                name="notification_digest_pending",
             ),
         ]
 
@@ -96,3 +103,30 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Digest(models.Model):
+    """One daily summary email per person per day: the unique pair makes a second run
+    of the daily task on the same day send nothing."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    notification_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("daily summary")
+        verbose_name_plural = _("daily summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "day"], name="digest_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.day}"

@@ -14,13 +14,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from copro.lib.emails import send_templated_email
 from residents.models import Category, CommunicationPreference, User
 
-from .models import Channel, Delivery, Notification
+from .models import Channel, Delivery, DeliveryStatus, Digest, Notification
 
 
 def notify(
@@ -70,7 +71,7 @@ def fan_out_event(payload: dict) -> list[int]:
     the deliveries to send. Running it twice for one event creates nothing new."""
     category, urgent = payload["category"], payload["urgent"]
     users = User.objects.filter(pk__in=payload["recipient_ids"], is_active=True).only(
-        "pk", "language", "phone", "phone_verified"
+        "pk", "language", "phone", "phone_verified", "email_digest"
     )
     preferences = {
         p.user_id: p
@@ -88,8 +89,10 @@ def fan_out_event(payload: dict) -> list[int]:
             )
         title, body = rendered[language]
         preference = preferences.get(user.pk)
+        wants_email = preference.email if preference else True
         notifications.append(
             Notification(
+                digest_pending=wants_email and user.email_digest and not urgent,
                 event=payload["event"],
                 recipient=user,
                 residence_id=payload["residence_id"],
@@ -112,7 +115,7 @@ def fan_out_event(payload: dict) -> list[int]:
         wants_email = preference.email if preference else True
         wants_sms = preference.sms if preference else False
         channels = []
-        if wants_email:
+        if wants_email and not notification.digest_pending:
             channels.append(Channel.EMAIL)
         if urgent and wants_sms and user.phone and user.phone_verified:
             channels.append(Channel.SMS)
@@ -142,3 +145,48 @@ def mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def send_daily_digests(*, day=None) -> int:
+    """Cron, daily: one summary email per person with pending notifications."""
+    day = day or timezone.localdate()
+    recipients = (
+        Notification.objects.filter(digest_pending=True)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    for recipient_id in list(recipients):
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    digest = Digest.objects.create(recipient_id=recipient_id, day=day)
+            except IntegrityError:
+                continue  # today's summary already went out
+            pending = list(
+                Notification.objects.select_for_update(of=("self",))
+                .filter(recipient_id=recipient_id, digest_pending=True)
+                .select_related("recipient", "residence")
+                .order_by("created_at")
+            )
+            user = pending[0].recipient
+            try:
+                send_templated_email(
+                    "digest",
+                    to=[user.email],
+                    language=user.language,
+                    context={"notifications": pending, "day": day},
+                )
+            except Exception as exc:  # noqa: BLE001 — recorded, retried tomorrow
+                digest.status = DeliveryStatus.FAILED
+                digest.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                digest.save(update_fields=["status", "last_error"])
+                continue
+            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
+                digest_pending=False
+            )
+            digest.status = DeliveryStatus.SENT
+            digest.notification_count = len(pending)
+            digest.save(update_fields=["status", "notification_count"])
+            sent += 1
+    return sent

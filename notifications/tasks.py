@@ -12,7 +12,7 @@ from copro.lib.emails import send_templated_email
 from copro.lib.sms import send_sms
 
 from .models import Channel, Delivery, DeliveryStatus
-from .services import fan_out_event
+from .services import fan_out_event, send_daily_digests
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -82,3 +82,9 @@ def deliver(self, delivery_id: int) -> str:
     delivery.last_error = ""
     delivery.save(update_fields=["status", "provider_id", "last_error", "updated_at"])
     return "sent"
+
+
+@shared_task
+def daily_digests() -> int:
+    """Beat, every morning: the daily summary emails."""
+    return send_daily_digests()

@@ -73,6 +73,11 @@ class PreferencesForm(forms.Form):
 
     CHANNELS = (("email", _("Email")), ("sms", _("SMS")), ("in_app", _("In the app")))
 
+    email_digest = forms.BooleanField(
+        label=_("One email a day listing the news, instead of one email each"),
+        required=False,
+    )
+
     def __init__(self, *args, table: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = []

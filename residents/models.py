@@ -59,6 +59,11 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
     )
+    email_digest = models.BooleanField(
+        _("daily email summary"),
+        default=False,
+        help_text=_("One email a day listing the news, instead of one email each."),
+    )
 
     objects = EmailUserManager()
 

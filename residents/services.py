@@ -349,8 +349,14 @@ def profile_update(
 
 
 @transaction.atomic
-def preferences_update(*, user: User, choices: dict[str, dict[str, bool]]) -> None:
-    """`choices` maps a category to {"email": bool, "sms": bool, "in_app": bool}."""
+def preferences_update(
+    *, user: User, choices: dict[str, dict[str, bool]], email_digest: bool = False
+) -> None:
+    """`choices` maps a category to {"email": bool, "sms": bool, "in_app": bool};
+    `email_digest` gathers the emails into one a day."""
+    if user.email_digest != email_digest:
+        user.email_digest = email_digest
+        user.save(update_fields=["email_digest"])
     for category, channels in choices.items():
         Category(category)  # refuses unknown categories
         CommunicationPreference.objects.update_or_create(

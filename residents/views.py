@@ -284,10 +284,16 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(
-        request.POST or None, table=selectors.preference_table(request.user)
+        request.POST or None,
+        table=selectors.preference_table(request.user),
+        initial={"email_digest": request.user.email_digest},
     )
     if request.method == "POST" and form.is_valid():
-        services.preferences_update(user=request.user, choices=form.choices())
+        services.preferences_update(
+            user=request.user,
+            choices=form.choices(),
+            email_digest=form.cleaned_data["email_digest"],
+        )
         messages.success(request, _("Your preferences are saved."))
         return redirect("residents:preferences")
     return render(request, "residents/preferences.html", {"form": form})

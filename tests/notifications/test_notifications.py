@@ -224,3 +224,41 @@ def test_plain_text_is_not_html_escaped(send, mailoutbox):
     assert mailoutbox[0].subject == "Bienvenue à L'Orée du Bois"
     assert "L'Orée du Bois" in mailoutbox[0].body
     assert "L&#x27;Orée du Bois" in mailoutbox[0].alternatives[0][0]  # HTML part
+
+
+class TestDailyDigest:
+    def test_digest_replaces_individual_emails_and_goes_once_a_day(
+        self, send, mailoutbox
+    ):
+        from notifications.models import Digest
+
+        person = make_user(email_digest=True)
+        other = make_user()
+        send(recipients=[person, other])
+        send(
+            recipients=[person, other],
+            context={"residence": "Le Clos", "role": "owner"},
+        )
+        assert sorted(m.to[0] for m in mailoutbox) == [other.email, other.email]
+        mailoutbox.clear()
+
+        assert services.send_daily_digests() == 1
+        [summary] = mailoutbox
+        assert summary.to == [person.email]
+        assert "Les Tilleuls" in summary.body and "Le Clos" in summary.body
+        assert Digest.objects.get().notification_count == 2
+        assert services.send_daily_digests() == 0  # the cron runs twice: nothing more
+        assert len(mailoutbox) == 1
+
+    def test_urgent_ones_still_go_at_once(self, send, mailoutbox):
+        person = make_user(email_digest=True)
+        send(recipients=[person], urgent=True)
+        assert [m.to for m in mailoutbox] == [[person.email]]
+        assert services.send_daily_digests() == 0
+
+    def test_the_preference_page_sets_it(self, client):
+        person = make_user()
+        login(client, person)
+        client.post(reverse("residents:preferences"), {"email_digest": "on"})
+        person.refresh_from_db()
+        assert person.email_digest
