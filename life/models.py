@@ -1,6 +1,8 @@
-"""Residence life: announcements (news) published to a residence's members."""
+"""Residence life: announcements and the calendar of a residence."""
 
 from __future__ import annotations
+
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -67,3 +69,86 @@ class Announcement(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("life:announcement", args=[self.residence.slug, self.pk])
+
+
+class EventKind(models.TextChoices):
+    ASSEMBLY = "assembly", _("General assembly")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    WORKS = "works", _("Works")
+    VISIT = "visit", _("Contractor visit")
+    OUTAGE = "outage", _("Water, power or lift outage")
+    COUNCIL = "council", _("Council meeting")
+    OTHER = "other", _("Other")
+
+
+class Event(models.Model):
+    residence = models.ForeignKey(
+        Residence, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    council_only = models.BooleanField(
+        _("council only"),
+        default=False,
+        help_text=_("Council meetings are always for the council only."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["residence", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="event_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="council") | models.Q(council_only=True),
+                name="council_meetings_are_council_only",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A member's private iCalendar address; revoking it makes the address dead."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+    )
+    residence = models.ForeignKey(Residence, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "residence"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_live_feed_per_member",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.residence}"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from residents.access import Standing
 
-from .models import Announcement
+from .models import Announcement, CalendarFeed, Event
 
 
 def announcements_for(standing: Standing) -> QuerySet[Announcement]:
@@ -29,4 +29,35 @@ def announcements_to_manage(standing: Standing) -> QuerySet[Announcement]:
     """Every announcement of the residence (scheduled and expired too), for editors."""
     return Announcement.objects.filter(residence=standing.residence).order_by(
         "-publish_at", "-pk"
+    )
+
+
+def events_for(standing: Standing) -> QuerySet[Event]:
+    """The residence's events this member may see (council meetings: council only)."""
+    events = Event.objects.filter(residence=standing.residence)
+    if "council" not in standing.audiences():
+        events = events.filter(council_only=False)
+    return events.order_by("starts_at", "pk")
+
+
+def upcoming_events(standing: Standing) -> QuerySet[Event]:
+    return events_for(standing).filter(ends_at__gte=timezone.now())
+
+
+def events_between(standing: Standing, start, end) -> QuerySet[Event]:
+    """Events overlapping [start, end)."""
+    return events_for(standing).filter(starts_at__lt=end, ends_at__gt=start)
+
+
+def live_feed(standing: Standing) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(
+        user=standing.user, residence=standing.residence, revoked_at__isnull=True
+    ).first()
+
+
+def feed_by_token(token: str) -> CalendarFeed | None:
+    return (
+        CalendarFeed.objects.select_related("user", "residence")
+        .filter(token=token, revoked_at__isnull=True)
+        .first()
     )

@@ -9,7 +9,7 @@ from notifications.services import notify
 from residents.access import members_in_audience
 from residents.models import Category, Residence, User
 
-from .models import Announcement
+from .models import Announcement, CalendarFeed, Event, EventKind
 
 FIELDS = ("title", "body", "audience", "pinned", "urgent", "publish_at", "expires_at")
 
@@ -69,3 +69,38 @@ def publish_due_announcements() -> int:
         with transaction.atomic():
             count += announcement_notify_if_due(announcement=announcement)
     return count
+
+
+EVENT_FIELDS = ("kind", "title", "description", "place", "starts_at", "ends_at",
+                "council_only")  # fmt: skip
+
+
+@transaction.atomic
+def event_save(
+    *, residence: Residence, by: User, event: Event | None = None, **data
+) -> Event:
+    """Create or change an event; council meetings are always council-only."""
+    event = event or Event(residence=residence, created_by=by)
+    for field in EVENT_FIELDS:
+        if field in data:
+            setattr(event, field, data[field])
+    if event.kind == EventKind.COUNCIL:
+        event.council_only = True
+    event.full_clean()
+    event.save()
+    return event
+
+
+@transaction.atomic
+def calendar_feed_renew(*, user: User, residence: Residence) -> CalendarFeed:
+    """A new private feed address; the previous one stops working at once."""
+    CalendarFeed.objects.select_for_update().filter(
+        user=user, residence=residence, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    return CalendarFeed.objects.create(user=user, residence=residence)
+
+
+def calendar_feed_revoke(*, user: User, residence: Residence) -> int:
+    return CalendarFeed.objects.filter(
+        user=user, residence=residence, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())

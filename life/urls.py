@@ -19,4 +19,20 @@ urlpatterns = [
         views.announcement_edit,
         name="announcement_edit",
     ),
+    path("r/<slug:residence>/calendar/", views.calendar_list, name="calendar"),
+    path(
+        "r/<slug:residence>/calendar/<int:year>/<int:month>/",
+        views.calendar_month,
+        name="calendar_month",
+    ),
+    path("r/<slug:residence>/calendar/new/", views.event_edit, name="event_new"),
+    path(
+        "r/<slug:residence>/calendar/<int:event_id>/edit/",
+        views.event_edit,
+        name="event_edit",
+    ),
+    path(
+        "r/<slug:residence>/calendar/feed/", views.calendar_feed, name="calendar_feed"
+    ),
+    path("calendar/<str:token>.ics", views.calendar_ics, name="calendar_ics"),
 ]

@@ -38,6 +38,7 @@ class Perm(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_RESIDENCE = "manage_residence"
     PUBLISH_NEWS = "publish_news"
+    MANAGE_CALENDAR = "manage_calendar"
 
 
 _COUNCIL = {
@@ -45,6 +46,7 @@ _COUNCIL = {
     Perm.VIEW_MEMBER_LIST,
     Perm.MANAGE_MEMBERS,
     Perm.PUBLISH_NEWS,
+    Perm.MANAGE_CALENDAR,
 }
 _SYNDIC = _COUNCIL | {Perm.MANAGE_RESIDENCE}
 

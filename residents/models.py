@@ -169,6 +169,7 @@ class Residence(models.Model):
             ("manage_members", _("Can accept, block and invite members")),
             ("manage_residence", _("Can manage the residence, its lots and keys")),
             ("publish_news", _("Can publish announcements")),
+            ("manage_calendar", _("Can manage the calendar")),
         ]
 
     def __str__(self) -> str:

@@ -67,13 +67,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @residence_view()
 def dashboard(request: HttpRequest, standing: Standing) -> HttpResponse:
-    from life.selectors import announcements_for  # a widget of the residence-life app
+    from life.selectors import announcements_for, upcoming_events  # life's widgets
 
     return render(
         request,
         "residents/dashboard.html",
         {
             "announcements": announcements_for(standing)[:3],
+            "events": upcoming_events(standing)[:3],
             "membership": selectors.my_membership(standing),
             "summary": selectors.residence_summary(standing.residence),
             "pending_count": (
