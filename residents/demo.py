@@ -220,6 +220,7 @@ def seed_demo(*, rng: random.Random | None = None) -> list[tuple[str, str, str]]
         rows.append((email, role.label, residence.name))
 
     _seed_announcements(residences)
+    _seed_events(residences)
 
     admin = _user(PLATFORM_ADMIN, "Admin", "Plateforme", password_hash)
     if not admin.is_superuser:
@@ -272,4 +273,44 @@ def _seed_announcements(residences: dict[str, Residence]) -> None:
                 audience=audience,
                 pinned=pinned,
                 notified_at=timezone.now(),  # demo data: nobody to notify
+            )
+
+
+EVENTS = [
+    # (kind, title, place, days from today, hour, duration in hours)
+    ("maintenance", "Entretien de l'ascenseur", "Bâtiment A", 6, 9, 3),
+    ("outage", "Coupure d'eau (colonne montante)", "Bâtiment A", 9, 9, 3),
+    ("council", "Réunion du conseil syndical", "Salle commune", 14, 19, 2),
+    (
+        "assembly",
+        "Assemblée générale annuelle",
+        "Salle des fêtes de la mairie",
+        45,
+        18,
+        3,
+    ),
+]
+
+
+def _seed_events(residences: dict[str, Residence]) -> None:
+    """A few events per residence, relative to today, once."""
+    from datetime import datetime, time, timedelta
+
+    from life.models import Event
+
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    for residence in residences.values():
+        if Event.history.filter(residence_id=residence.pk).exists():
+            continue
+        for kind, title, place, days, hour, hours in EVENTS:
+            start = datetime.combine(today + timedelta(days=days), time(hour), tz)
+            Event.objects.create(
+                residence=residence,
+                kind=kind,
+                title=title,
+                place=place,
+                starts_at=start,
+                ends_at=start + timedelta(hours=hours),
+                council_only=kind == "council",
             )

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from life.models import Announcement
+from life.models import Announcement, Event
 from residents.access import standing
 from residents.demo import DEMO_PASSWORD
 from residents.models import Lot, Membership, Residence, SyndicEmployee, User
@@ -48,9 +48,9 @@ def test_running_it_again_keeps_what_exists_and_what_users_changed():
     membership = Membership.objects.get(user=owner)
     extra = Lot.objects.get(residence=membership.residence, number=20)
     membership.lots.add(extra)
-    models = (User, Residence, Lot, Membership, SyndicEmployee, Announcement)
+    models = (User, Residence, Lot, Membership, SyndicEmployee, Announcement, Event)
     counts = [m.objects.count() for m in models]
-    assert counts[-1] == 6  # three announcements per residence
+    assert counts[-2:] == [6, 8]  # three announcements and four events per residence
     call_command("seed_demo", stdout=io.StringIO())
     assert counts == [m.objects.count() for m in models]
     owner.refresh_from_db()
