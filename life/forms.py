@@ -6,7 +6,25 @@ from django.utils.translation import gettext_lazy as _
 from .models import Announcement, Event
 
 
-class AnnouncementForm(forms.ModelForm):
+class EndAfterStartMixin:
+    """A form whose `end_field` must come after its `start_field`."""
+
+    start_field: str
+    end_field: str
+    end_message: str
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get(self.start_field), data.get(self.end_field)
+        if start and end and end <= start:
+            self.add_error(self.end_field, self.end_message)
+        return data
+
+
+class AnnouncementForm(EndAfterStartMixin, forms.ModelForm):
+    start_field, end_field = "publish_at", "expires_at"
+    end_message = _("The end must come after the publication.")
+
     class Meta:
         model = Announcement
         fields = [
@@ -28,15 +46,11 @@ class AnnouncementForm(forms.ModelForm):
             ),
         }
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("publish_at"), data.get("expires_at")
-        if start and end and end <= start:
-            self.add_error("expires_at", _("The end must come after the publication."))
-        return data
 
+class EventForm(EndAfterStartMixin, forms.ModelForm):
+    start_field, end_field = "starts_at", "ends_at"
+    end_message = _("The end must come after the start.")
 
-class EventForm(forms.ModelForm):
     class Meta:
         model = Event
         fields = ["kind", "title", "starts_at", "ends_at", "place", "description",
@@ -50,10 +64,3 @@ class EventForm(forms.ModelForm):
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
         }
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("starts_at"), data.get("ends_at")
-        if start and end and end <= start:
-            self.add_error("ends_at", _("The end must come after the start."))
-        return data

@@ -40,6 +40,21 @@ PERSONAS = [
 ]
 
 
+def matrix_cells(views) -> list:
+    """pytest params (name, method, args, persona, expected) for a role matrix:
+    `views` rows are (url name, method, args builder, expected status per persona)."""
+    return [
+        pytest.param(
+            name, method, args, persona, row[i], id=f"{name}-{method}-{persona}"
+        )
+        for name, method, args, row in views
+        for i, persona in enumerate(PERSONAS)
+    ]
+
+
+MATRIX_ARGS = ("name", "method", "args", "persona", "expected")
+
+
 @dataclass
 class World:
     home: object

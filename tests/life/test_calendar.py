@@ -13,7 +13,7 @@ from life import services
 from life.models import CalendarFeed, Event, EventKind
 from residents.models import Membership, MembershipStatus
 
-from ..conftest import PERSONAS, login
+from ..conftest import MATRIX_ARGS, login, matrix_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -51,14 +51,7 @@ VIEWS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "method", "args", "persona", "expected"),
-    [
-        pytest.param(n, m, a, p, row[i], id=f"{n}-{m}-{p}")
-        for n, m, a, row in VIEWS
-        for i, p in enumerate(PERSONAS)
-    ],
-)
+@pytest.mark.parametrize(MATRIX_ARGS, matrix_cells(VIEWS))
 def test_role_matrix(world, as_persona, name, method, args, persona, expected):
     event = _event(world)
     data = {

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from residents.models import Membership, MembershipStatus, Role
 
-from ..conftest import PERSONAS
+from ..conftest import MATRIX_ARGS, matrix_cells
 from ..factories import make_member
 
 # Columns follow PERSONAS:
@@ -43,15 +43,9 @@ VIEWS = [
     ("healthz", "get", lambda w, m: [], PUBLIC),
 ]
 
-CELLS = [
-    pytest.param(name, method, args, persona, row[i], id=f"{name}-{method}-{persona}")
-    for name, method, args, row in VIEWS
-    for i, persona in enumerate(PERSONAS)
-]
-
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "method", "args", "persona", "expected"), CELLS)
+@pytest.mark.parametrize(MATRIX_ARGS, matrix_cells(VIEWS))
 def test_role_matrix(world, as_persona, name, method, args, persona, expected):
     pending = make_member(world.home, Role.OWNER, status=MembershipStatus.PENDING)
     client = as_persona(persona)
