@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "residents.middleware.LanguageMiddleware",
+    "residents.middleware.RateLimitedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -200,7 +201,7 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
     "change_phone": "1/m/user",
-    "verify_phone": "1/30s/key",
+    "verify_phone": "1/30s/key,3/m/ip",  # the IP limit stops SMS flooding
 }
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
@@ -218,7 +219,6 @@ SOCIALACCOUNT_PROVIDERS = {
         "AUTH_PARAMS": {"access_type": "online"},
         "OAUTH_PKCE_ENABLED": True,
         "EMAIL_AUTHENTICATION": True,
-        "VERIFIED_EMAIL": True,
         "APPS": (
             [{"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET, "key": ""}]
             if GOOGLE_CLIENT_ID

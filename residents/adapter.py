@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from copro.lib.sms import send_sms
+from copro.lib.sms import SMSError, send_sms
 
 from .models import User
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -18,7 +25,18 @@ class AccountAdapter(DefaultAccountAdapter):
         language = getattr(user, "language", None) or settings.LANGUAGE_CODE
         with translation.override(language):
             body = _("Your Copro verification code: %(code)s") % {"code": code}
-        send_sms(phone, body)
+        try:
+            send_sms(phone, body)
+        except SMSError:
+            logger.exception("Verification SMS to %s failed", phone)
+            self.add_message(
+                context.request,
+                messages.ERROR,
+                message=_(
+                    "We could not send the SMS. Check the number or try again in a "
+                    "minute."
+                ),
+            )
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         send_sms(phone, _("Someone tried to sign up to Copro with your number."))
@@ -45,4 +63,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    pass
+    def get_app(self, request, provider, client_id=None):
+        """An unconfigured provider is a 404, not a server error bots can trigger."""
+        from allauth.socialaccount.models import SocialApp
+
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404("Sign-in provider not configured") from None

@@ -1,4 +1,6 @@
-"""French first: the language is the signed-in person's choice, else the language
+"""Request-wide behaviour.
+
+French first: the language is the signed-in person's choice, else the language
 cookie, else French (the browser's Accept-Language is deliberately not consulted)."""
 
 from __future__ import annotations
@@ -30,3 +32,22 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class RateLimitedMiddleware:
+    """allauth raises RateLimited from some views (e.g. sending a verification SMS):
+    answer 429 with an explanation instead of a server error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        from allauth.core.exceptions import RateLimited
+        from django.shortcuts import render
+
+        if isinstance(exception, RateLimited):
+            return render(request, "429.html", status=429)
+        return None

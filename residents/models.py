@@ -30,6 +30,12 @@ def new_join_code() -> str:
 class EmailUserManager(UserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        # allauth looks addresses up lowercased: store them so, or a capital makes the
+        # account unreachable (and a Google sign-in would try to create a twin).
+        return super().normalize_email(email or "").strip().lower()
+
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")

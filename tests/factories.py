@@ -33,7 +33,9 @@ def make_user(email: str | None = None, *, password: str = PASSWORD, **fields) -
         last_name=fields.pop("last_name", "Test"),
         **fields,
     )
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    EmailAddress.objects.create(
+        user=user, email=user.email, verified=True, primary=True
+    )
     return user
 
 

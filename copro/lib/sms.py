@@ -42,12 +42,14 @@ class LocmemBackend:
 
 class TwilioBackend:
     def __init__(self, http_client=None) -> None:
+        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
         self.client = Client(
             settings.TWILIO_ACCOUNT_SID,
             settings.TWILIO_AUTH_TOKEN,
-            http_client=http_client,
+            # A Twilio that stops answering must not hold a request or worker forever.
+            http_client=http_client or TwilioHttpClient(timeout=10),
         )
 
     def send(self, sms: SMS) -> str:
@@ -57,7 +59,7 @@ class TwilioBackend:
             message = self.client.messages.create(
                 to=sms.to, from_=settings.TWILIO_FROM_NUMBER, body=sms.body
             )
-        except TwilioException as exc:
+        except (TwilioException, OSError) as exc:  # OSError: requests' network errors
             raise SMSError(str(exc)) from exc
         return message.sid
 
