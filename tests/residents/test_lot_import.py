@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from residents.lot_import import apply_import, plan_import
 from residents.models import Invitation, Lot, LotShare, Membership, Role
@@ -99,7 +100,8 @@ def test_errors_are_reported_per_line_and_nothing_is_imported(residence):
 
 
 def test_missing_number_column_is_explained(residence):
-    plan = plan_import(residence, b"lot,kind\n1,cave\n")
+    with translation.override("en"):
+        plan = plan_import(residence, b"lot,kind\n1,cave\n")
     assert plan.errors == [(1, "The first line must name the columns, with 'number'.")]
 
 
