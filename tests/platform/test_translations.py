@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polib
@@ -11,6 +12,9 @@ from django.utils import translation
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 
+# Python %-format placeholders: %(name)s, %(n)d, %s... but not a literal %%.
+PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]")
+
 
 @pytest.fixture(scope="module")
 def french():
@@ -18,8 +22,23 @@ def french():
 
 
 def test_every_french_message_is_translated(french):
-    assert french.untranslated_entries() == []
-    assert french.fuzzy_entries() == []
+    assert [e.msgid for e in french.untranslated_entries()] == []
+    assert [e.msgid for e in french.fuzzy_entries()] == []
+    assert not french.metadata_is_fuzzy, "the header is marked fuzzy"
+
+
+def test_french_keeps_the_placeholders(french):
+    """A dropped or misspelt %(name)s would crash, or show, at run time."""
+    for entry in french.translated_entries():
+        if entry.msgid_plural:
+            for form in entry.msgstr_plural.values():
+                assert sorted(PLACEHOLDER.findall(form)) == sorted(
+                    PLACEHOLDER.findall(entry.msgid_plural)
+                ), entry.msgid
+        else:
+            assert sorted(PLACEHOLDER.findall(entry.msgstr)) == sorted(
+                PLACEHOLDER.findall(entry.msgid)
+            ), entry.msgid
 
 
 def test_compiled_catalogue_matches_the_source(french):
@@ -31,6 +50,40 @@ def test_compiled_catalogue_matches_the_source(french):
     for entry in french.translated_entries():
         expected = entry.msgstr or entry.msgstr_plural
         assert compiled.get((entry.msgctxt, entry.msgid)) == expected, entry.msgid
+
+
+def test_django_serves_every_french_message(french):
+    """What Django actually answers: the .mo is loaded and wins over other apps'."""
+    with translation.override("fr"):
+        for entry in french.translated_entries():
+            if entry.msgid_plural:
+                for n, form in ((1, 0), (2, 1)):
+                    got = (
+                        translation.npgettext(
+                            entry.msgctxt, entry.msgid, entry.msgid_plural, n
+                        )
+                        if entry.msgctxt
+                        else translation.ngettext(entry.msgid, entry.msgid_plural, n)
+                    )
+                    assert got == entry.msgstr_plural[form], entry.msgid
+            else:
+                got = (
+                    translation.pgettext(entry.msgctxt, entry.msgid)
+                    if entry.msgctxt
+                    else translation.gettext(entry.msgid)
+                )
+                assert got == entry.msgstr, entry.msgid
+
+
+def test_english_is_the_source():
+    with translation.override("en"):
+        assert translation.gettext("Join a residence") == "Join a residence"
+        assert (
+            translation.ngettext(
+                "%(counter)s request waiting.", "%(counter)s requests waiting.", 2
+            )
+            == "%(counter)s requests waiting."
+        )
 
 
 def test_django_serves_the_french_catalogue():
