@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "residents",
     "notifications",
     "life",
+    "directory",
+    "works",
+    "albums",
     "backoffice",
 ]
 

@@ -13,4 +13,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("residents.urls")),
     path("", include("life.urls")),
+    path("", include("directory.urls")),
+    path("", include("works.urls")),
+    path("", include("albums.urls")),
 ]

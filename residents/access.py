@@ -39,6 +39,9 @@ class Perm(StrEnum):
     MANAGE_RESIDENCE = "manage_residence"
     PUBLISH_NEWS = "publish_news"
     MANAGE_CALENDAR = "manage_calendar"
+    MANAGE_DIRECTORY = "manage_directory"
+    MANAGE_WORKS = "manage_works"
+    MANAGE_ALBUMS = "manage_albums"
 
 
 _COUNCIL = {
@@ -47,6 +50,9 @@ _COUNCIL = {
     Perm.MANAGE_MEMBERS,
     Perm.PUBLISH_NEWS,
     Perm.MANAGE_CALENDAR,
+    Perm.MANAGE_DIRECTORY,
+    Perm.MANAGE_WORKS,
+    Perm.MANAGE_ALBUMS,
 }
 _SYNDIC = _COUNCIL | {Perm.MANAGE_RESIDENCE}
 

@@ -176,6 +176,9 @@ class Residence(models.Model):
             ("manage_residence", _("Can manage the residence, its lots and keys")),
             ("publish_news", _("Can publish announcements")),
             ("manage_calendar", _("Can manage the calendar")),
+            ("manage_directory", _("Can edit the directory and useful information")),
+            ("manage_works", _("Can record works and their progress")),
+            ("manage_albums", _("Can manage photo albums")),
         ]
 
     def __str__(self) -> str:
@@ -404,6 +407,7 @@ class Category(models.TextChoices):
 
     MEMBERSHIP = "membership", _("My membership and access")
     NEWS = "news", _("Announcements")
+    WORKS = "works", _("Works in the residence")
 
 
 class CommunicationPreference(models.Model):

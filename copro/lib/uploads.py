@@ -1,0 +1,239 @@
+"""Checking what people upload, by content rather than by name.
+
+- `clean_image(upload)` opens the file with Pillow, refuses what is not a JPEG, PNG
+  or WebP image (or is too large, in bytes or pixels), applies the EXIF orientation,
+  then re-encodes it: the stored file carries no metadata at all (EXIF, GPS position,
+  camera serial), and whatever was hidden after the image data is gone. It also
+  makes a thumbnail.
+- `clean_attachment(upload)` accepts a PDF (checked by its signature) or an image
+  (cleaned as above), with a bounded size and a safe file name.
+- `MultipleFileField` lets one form field take several files at once.
+
+Files are stored under random names (`PrivateUploadTo`) and are only ever served
+by views that ask the access policy first (`copro.lib.files.serve_private`).
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.deconstruct import deconstructible
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_IMAGE_BYTES = 15 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# Past this, decoding alone would take too much memory (a "decompression bomb").
+MAX_IMAGE_PIXELS = 50_000_000
+# Stored images are scaled down to fit this box; thumbnails to the second one.
+IMAGE_BOX = (2560, 2560)
+THUMBNAIL_BOX = (480, 480)
+IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "MPO": "jpg"}
+PDF_SIGNATURE = b"%PDF-"
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """A re-encoded image, its thumbnail and what the page needs to show them."""
+
+    image: ContentFile
+    thumbnail: ContentFile
+    width: int
+    height: int
+    original_name: str
+
+
+@dataclass(frozen=True)
+class CleanAttachment:
+    content: ContentFile
+    original_name: str
+    content_type: str
+    size: int
+
+
+def safe_name(name: str, *, default: str = "file") -> str:
+    """A file name safe to show and to send back in Content-Disposition."""
+    stem = get_valid_filename(PurePath(name or "").name) if name else ""
+    stem = stem.lstrip(".")[:120]
+    return stem or default
+
+
+def _check_size(upload, limit: int) -> None:
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            _("%(name)s is too large (%(size)s); the limit is %(limit)s."),
+            code="too_large",
+            params={
+                "name": safe_name(upload.name),
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(limit),
+            },
+        )
+
+
+def _not_an_image(upload) -> ValidationError:
+    return ValidationError(
+        _("%(name)s is not a photo we can read: send a JPEG, PNG or WebP image."),
+        code="not_an_image",
+        params={"name": safe_name(upload.name)},
+    )
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    if fmt == "JPEG":
+        image.convert("RGB").save(buffer, "JPEG", quality=85, optimize=True)
+    elif fmt == "WEBP":
+        image.save(buffer, "WEBP", quality=85)
+    else:
+        image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def clean_image(upload) -> CleanImage:
+    """Validate an uploaded image by its content and re-encode it without metadata.
+
+    Raises a translated ValidationError naming the file when it is too large, not an
+    image, of another format, or damaged."""
+    _check_size(upload, MAX_IMAGE_BYTES)
+    upload.seek(0)
+    try:
+        with Image.open(upload) as probe:
+            fmt = probe.format
+            width, height = probe.size
+            probe.verify()  # structure check without decoding the pixels
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise _not_an_image(upload) from exc
+    except Image.DecompressionBombError as exc:
+        raise _too_many_pixels(upload) from exc
+    if fmt not in IMAGE_FORMATS:
+        raise _not_an_image(upload)
+    if width * height > MAX_IMAGE_PIXELS:
+        raise _too_many_pixels(upload)
+    upload.seek(0)
+    try:
+        with Image.open(upload) as opened:
+            opened.load()
+            # Turn the pixels upright, then drop every tag (GPS included).
+            image = ImageOps.exif_transpose(opened)
+            image.info.clear()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise _not_an_image(upload) from exc
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    stored_format = "JPEG" if fmt == "MPO" else fmt
+    if stored_format == "JPEG" and image.mode in ("RGBA", "LA"):
+        image = image.convert("RGB")
+    image.thumbnail(IMAGE_BOX)
+    thumbnail = image.copy()
+    thumbnail.thumbnail(THUMBNAIL_BOX)
+    extension = IMAGE_FORMATS[stored_format]
+    stem = uuid.uuid4().hex
+    return CleanImage(
+        image=ContentFile(_encode(image, stored_format), name=f"{stem}.{extension}"),
+        thumbnail=ContentFile(
+            _encode(thumbnail, stored_format), name=f"{stem}-thumb.{extension}"
+        ),
+        width=image.width,
+        height=image.height,
+        original_name=safe_name(upload.name, default=f"photo.{extension}"),
+    )
+
+
+def _too_many_pixels(upload) -> ValidationError:
+    return ValidationError(
+        _("%(name)s has too many pixels: send a smaller photo."),
+        code="too_many_pixels",
+        params={"name": safe_name(upload.name)},
+    )
+
+
+def clean_attachment(upload) -> CleanAttachment:
+    """Accept a PDF (by its signature) or an image (re-encoded without metadata)."""
+    _check_size(upload, MAX_ATTACHMENT_BYTES)
+    upload.seek(0)
+    head = upload.read(1024)
+    upload.seek(0)
+    if head.startswith(PDF_SIGNATURE):
+        name = safe_name(upload.name, default="document.pdf")
+        if not name.lower().endswith(".pdf"):
+            name = f"{name}.pdf"
+        return CleanAttachment(
+            content=ContentFile(upload.read(), name=f"{uuid.uuid4().hex}.pdf"),
+            original_name=name,
+            content_type="application/pdf",
+            size=upload.size,
+        )
+    try:
+        image = clean_image(upload)
+    except ValidationError as exc:
+        if exc.code == "not_an_image":
+            raise ValidationError(
+                _("%(name)s is neither a PDF nor an image: send a PDF, JPEG or PNG."),
+                code="bad_attachment",
+                params={"name": safe_name(upload.name)},
+            ) from exc
+        raise
+    extension = PurePath(image.image.name).suffix
+    stem = PurePath(image.original_name).stem
+    return CleanAttachment(
+        content=image.image,
+        original_name=f"{stem}{extension}",
+        content_type=Image.MIME[_format_of(extension)],
+        size=image.image.size,
+    )
+
+
+def _format_of(extension: str) -> str:
+    return {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP"}[extension]
+
+
+@deconstructible
+class PrivateUploadTo:
+    """`upload_to` for private files: a random name under `private/<folder>/`."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def __call__(self, instance, filename: str) -> str:
+        suffix = PurePath(filename).suffix.lower()[:8]
+        return f"private/{self.folder}/{uuid.uuid4().hex}{suffix}"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PrivateUploadTo) and other.folder == self.folder
+
+    def __hash__(self) -> int:
+        return hash(self.folder)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes several files at once (a list in cleaned_data)."""
+
+    def __init__(self, *args, max_files: int = 20, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if len(files) > self.max_files:
+            raise ValidationError(
+                _("Send at most %(max)s files at once."),
+                code="too_many_files",
+                params={"max": self.max_files},
+            )
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
