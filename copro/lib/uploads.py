@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -106,10 +107,13 @@ def clean_image(upload) -> CleanImage:
     _check_size(upload, MAX_IMAGE_BYTES)
     upload.seek(0)
     try:
-        with Image.open(upload) as probe:
-            fmt = probe.format
-            width, height = probe.size
-            probe.verify()  # structure check without decoding the pixels
+        with warnings.catch_warnings():
+            # The pixel count is checked just below, with our own (lower) limit.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(upload) as probe:
+                fmt = probe.format
+                width, height = probe.size
+                probe.verify()  # structure check without decoding the pixels
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _not_an_image(upload) from exc
     except Image.DecompressionBombError as exc:
