@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Announcement, Event
+from copro.lib.uploads import CleanAttachment, MultipleFileField, clean_attachment
+
+from .models import Announcement, AnnouncementAttachment, Event
 
 
 class EndAfterStartMixin:
@@ -24,6 +27,38 @@ class EndAfterStartMixin:
 class AnnouncementForm(EndAfterStartMixin, forms.ModelForm):
     start_field, end_field = "publish_at", "expires_at"
     end_message = _("The end must come after the publication.")
+
+    uploads = MultipleFileField(
+        label=_("Photos and documents"),
+        required=False,
+        max_files=10,
+        help_text=_("PDF, JPEG, PNG or WebP; up to 10 files of 20 MB each."),
+    )
+    remove_attachments = forms.ModelMultipleChoiceField(
+        label=_("Remove these files"),
+        queryset=AnnouncementAttachment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["remove_attachments"].queryset = self.instance.attachments.all()
+        else:
+            del self.fields["remove_attachments"]
+
+    def clean_uploads(self) -> list[CleanAttachment]:
+        """Check every file by its content; one message per refused file."""
+        cleaned, errors = [], []
+        for upload in self.cleaned_data.get("uploads") or []:
+            try:
+                cleaned.append(clean_attachment(upload))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
 
     class Meta:
         model = Announcement

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from copro.lib.uploads import PrivateUploadTo
 from residents.models import Residence
 
 
@@ -69,6 +70,35 @@ class Announcement(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("life:announcement", args=[self.residence.slug, self.pk])
+
+
+class AnnouncementAttachment(models.Model):
+    """A document or photo attached to an announcement, checked by content on upload
+    (copro.lib.uploads) and served only to those who may read the announcement."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=PrivateUploadTo("announcements"))
+    thumbnail = models.FileField(upload_to=PrivateUploadTo("announcements"), blank=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class EventKind(models.TextChoices):

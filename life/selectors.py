@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from residents.access import Standing
+from residents.access import Perm, Standing
 
-from .models import Announcement, CalendarFeed, Event
+from .models import Announcement, AnnouncementAttachment, CalendarFeed, Event
 
 
 def announcements_for(standing: Standing) -> QuerySet[Announcement]:
@@ -29,6 +29,26 @@ def announcements_to_manage(standing: Standing) -> QuerySet[Announcement]:
     """Every announcement of the residence (scheduled and expired too), for editors."""
     return Announcement.objects.filter(residence=standing.residence).order_by(
         "-publish_at", "-pk"
+    )
+
+
+def attachment_for(
+    standing: Standing, announcement_id: int, attachment_id: int
+) -> AnnouncementAttachment | None:
+    """An attachment of an announcement this member may read now, or that they may
+    edit (scheduled or expired ones included)."""
+    if standing.can(Perm.PUBLISH_NEWS):
+        announcements = announcements_to_manage(standing)
+    else:
+        announcements = announcements_for(standing)
+    return (
+        AnnouncementAttachment.objects.filter(
+            pk=attachment_id,
+            announcement_id=announcement_id,
+            announcement__in=announcements.values("pk"),
+        )
+        .only("file", "thumbnail", "original_name", "content_type")
+        .first()
     )
 
 

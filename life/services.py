@@ -2,36 +2,97 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from django.db import transaction
 from django.utils import timezone
 
+from copro.lib.uploads import CleanAttachment
 from notifications.services import notify
 from residents.access import members_in_audience
 from residents.models import Category, Residence, User
 
-from .models import Announcement, CalendarFeed, Event, EventKind
+from .models import (
+    Announcement,
+    AnnouncementAttachment,
+    CalendarFeed,
+    Event,
+    EventKind,
+)
 
 FIELDS = ("title", "body", "audience", "pinned", "urgent", "publish_at", "expires_at")
 
 
 @transaction.atomic
-def announcement_publish(*, residence: Residence, author: User, **data) -> Announcement:
+def announcement_publish(
+    *,
+    residence: Residence,
+    author: User,
+    attachments: Sequence[CleanAttachment] = (),
+    **data,
+) -> Announcement:
     announcement = Announcement(residence=residence, author=author, **data)
     announcement.full_clean()
     announcement.save()
+    _attach(announcement, attachments)
     announcement_notify_if_due(announcement=announcement)
     return announcement
 
 
 @transaction.atomic
-def announcement_update(*, announcement: Announcement, **data) -> Announcement:
+def announcement_update(
+    *,
+    announcement: Announcement,
+    attachments: Sequence[CleanAttachment] = (),
+    remove_attachments: Iterable[int] = (),
+    **data,
+) -> Announcement:
     for field in FIELDS:
         if field in data:
             setattr(announcement, field, data[field])
     announcement.full_clean()
     announcement.save()
+    _detach(announcement, remove_attachments)
+    _attach(announcement, attachments)
     announcement_notify_if_due(announcement=announcement)
     return announcement
+
+
+def _attach(announcement: Announcement, attachments: Sequence[CleanAttachment]) -> None:
+    """Store checked files; if storing one fails, the files already written go too."""
+    written: list[str] = []
+    storage = AnnouncementAttachment.file.field.storage
+    try:
+        for attachment in attachments:
+            row = AnnouncementAttachment(
+                announcement=announcement,
+                original_name=attachment.original_name,
+                content_type=attachment.content_type,
+                size=attachment.size,
+                width=attachment.width,
+                height=attachment.height,
+            )
+            row.file.save(attachment.content.name, attachment.content, save=False)
+            written.append(row.file.name)
+            if attachment.thumbnail is not None:
+                row.thumbnail.save(
+                    attachment.thumbnail.name, attachment.thumbnail, save=False
+                )
+                written.append(row.thumbnail.name)
+            row.save()
+    except BaseException:
+        for name in written:
+            storage.delete(name)
+        raise
+
+
+def _detach(announcement: Announcement, ids: Iterable[int]) -> None:
+    """Remove attachments of this announcement; their files go once committed."""
+    rows = list(announcement.attachments.filter(pk__in=list(ids)))
+    names = [n for row in rows for n in (row.file.name, row.thumbnail.name) if n]
+    announcement.attachments.filter(pk__in=[row.pk for row in rows]).delete()
+    storage = AnnouncementAttachment.file.field.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
 def announcement_notify_if_due(*, announcement: Announcement) -> bool:

@@ -19,6 +19,17 @@ urlpatterns = [
         views.announcement_edit,
         name="announcement_edit",
     ),
+    path(
+        "r/<slug:residence>/news/<int:announcement_id>/files/<int:attachment_id>/",
+        views.announcement_file,
+        name="announcement_file",
+    ),
+    path(
+        "r/<slug:residence>/news/<int:announcement_id>/files/<int:attachment_id>/thumb/",
+        views.announcement_file,
+        {"thumbnail": True},
+        name="announcement_thumbnail",
+    ),
     path("r/<slug:residence>/calendar/", views.calendar_list, name="calendar"),
     path(
         "r/<slug:residence>/calendar/<int:year>/<int:month>/",

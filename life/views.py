@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from copro.lib.files import serve_private
 from residents.access import Perm, Standing
 from residents.access import standing as standing_of
 from residents.views import residence_view
@@ -24,9 +25,9 @@ from .ical import calendar_bytes
 
 @residence_view()
 def announcement_list(request: HttpRequest, standing: Standing) -> HttpResponse:
-    page = Paginator(selectors.announcements_for(standing), 10).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        selectors.announcements_for(standing).prefetch_related("attachments"), 10
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "life/announcement_list.html",
@@ -39,7 +40,10 @@ def announcement_detail(
     request: HttpRequest, standing: Standing, announcement_id: int
 ) -> HttpResponse:
     announcement = (
-        selectors.announcements_for(standing).filter(pk=announcement_id).first()
+        selectors.announcements_for(standing)
+        .prefetch_related("attachments")
+        .filter(pk=announcement_id)
+        .first()
     )
     if announcement is None:
         raise Http404
@@ -52,12 +56,17 @@ def announcement_detail(
 
 def _save(request, standing, form, announcement=None):
     data = {k: form.cleaned_data[k] for k in form.Meta.fields}
+    data["attachments"] = form.cleaned_data["uploads"]
     try:
         if announcement is None:
             return services.announcement_publish(
                 residence=standing.residence, author=request.user, **data
             )
-        return services.announcement_update(announcement=announcement, **data)
+        return services.announcement_update(
+            announcement=announcement,
+            remove_attachments=[a.pk for a in form.cleaned_data["remove_attachments"]],
+            **data,
+        )
     except ValidationError as error:
         form.add_error(None, error)
         return None
@@ -77,7 +86,9 @@ def announcement_edit(
         )
         if announcement is None:
             raise Http404
-    form = AnnouncementForm(request.POST or None, instance=announcement)
+    form = AnnouncementForm(
+        request.POST or None, request.FILES or None, instance=announcement
+    )
     if request.method == "POST" and form.is_valid():
         saved = _save(request, standing, form, announcement)
         if saved is not None:
@@ -87,6 +98,28 @@ def announcement_edit(
         request,
         "life/announcement_form.html",
         {"form": form, "announcement": announcement},
+    )
+
+
+@residence_view()
+@require_GET
+def announcement_file(
+    request: HttpRequest,
+    standing: Standing,
+    announcement_id: int,
+    attachment_id: int,
+    thumbnail: bool = False,
+) -> HttpResponse:
+    """An attachment, to those who may read its announcement (editors: always)."""
+    attachment = selectors.attachment_for(standing, announcement_id, attachment_id)
+    if attachment is None:
+        raise Http404
+    if thumbnail:
+        return serve_private(attachment.thumbnail, filename=attachment.original_name)
+    return serve_private(
+        attachment.file,
+        filename=attachment.original_name,
+        inline=attachment.is_image,
     )
 
 

@@ -54,10 +54,19 @@ class CleanImage:
 
 @dataclass(frozen=True)
 class CleanAttachment:
+    """A checked attachment; images also carry their thumbnail and size."""
+
     content: ContentFile
     original_name: str
     content_type: str
     size: int
+    thumbnail: ContentFile | None = None
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 def safe_name(name: str, *, default: str = "file") -> str:
@@ -193,6 +202,9 @@ def clean_attachment(upload) -> CleanAttachment:
         original_name=f"{stem}{extension}",
         content_type=Image.MIME[_format_of(extension)],
         size=image.image.size,
+        thumbnail=image.thumbnail,
+        width=image.width,
+        height=image.height,
     )
 
 

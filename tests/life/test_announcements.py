@@ -199,13 +199,13 @@ def test_list_and_dashboard_query_counts(world, client, django_assert_max_num_qu
     login(client, world.user("owner"))
     _publish(world)
     url = reverse("life:announcements", args=[world.home.slug])
-    # session, user, standing, count, page (with authors), badge, switcher, and
-    # (first visit only) savepoint + session update + release
-    with django_assert_max_num_queries(10):
+    # session, user, standing, count, page (with authors), their attachments, badge,
+    # switcher, and (first visit only) savepoint + session update + release
+    with django_assert_max_num_queries(11):
         client.get(url)
     for n in range(20):
         _publish(world, title=f"n{n}", author="staff" if n % 2 else "manager")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 10
     dashboard = client.get(reverse("residents:dashboard", args=[world.home.slug]))
