@@ -67,23 +67,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @residence_view()
 def dashboard(request: HttpRequest, standing: Standing) -> HttpResponse:
-    from life.selectors import announcements_for, upcoming_events  # life's widgets
+    from copro.dashboard import dashboard_context  # the home page gathers every app
 
-    return render(
-        request,
-        "residents/dashboard.html",
-        {
-            "announcements": announcements_for(standing)[:3],
-            "events": upcoming_events(standing)[:3],
-            "membership": selectors.my_membership(standing),
-            "summary": selectors.residence_summary(standing.residence),
-            "pending_count": (
-                selectors.pending_requests(standing.residence).count()
-                if standing.can(Perm.MANAGE_MEMBERS)
-                else None
-            ),
-        },
-    )
+    return render(request, "residents/dashboard.html", dashboard_context(standing))
 
 
 @residence_view(Perm.VIEW_MEMBER_LIST)

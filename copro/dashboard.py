@@ -1,0 +1,108 @@
+"""The dashboard: what each app contributes to a member's home page.
+
+This is the one place that knows every app (the composition root of the home page):
+each widget below calls one app's selector, scoped by the member's standing, with a
+fixed number of queries whatever the residence holds. Widgets the member's role may
+not see are simply absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from heapq import nlargest
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from life.models import EventKind
+from residents import selectors as residents_selectors
+from residents.access import Perm, Standing
+from residents.models import Membership, MembershipStatus
+
+ACTIVITY_SIZE = 10
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One line of the council/syndic's "recent activity" feed."""
+
+    at: datetime
+    text: str
+    url: str = ""
+
+
+def dashboard_context(standing: Standing) -> dict:
+    """Everything the dashboard template shows, for this member."""
+    from life.selectors import announcements_for, upcoming_events
+
+    upcoming = upcoming_events(standing)
+    context = {
+        "announcements": announcements_for(standing)[:3],
+        "events": upcoming[:3],
+        "next_assembly": upcoming.filter(kind=EventKind.ASSEMBLY).first(),
+        "membership": residents_selectors.my_membership(standing),
+        "summary": residents_selectors.residence_summary(standing.residence),
+        "pending_count": None,
+    }
+    if standing.can(Perm.MANAGE_MEMBERS):
+        pending = list(residents_selectors.pending_requests(standing.residence)[:5])
+        context["pending"] = pending
+        context["pending_count"] = (
+            len(pending)
+            if len(pending) < 5
+            else residents_selectors.pending_requests(standing.residence).count()
+        )
+        context["activity"] = recent_activity(standing)
+    return context
+
+
+def recent_activity(standing: Standing, size: int = ACTIVITY_SIZE) -> list[Activity]:
+    """The residence's latest happenings, newest first, for the council and syndic:
+    one query per source, merged in memory."""
+    entries: list[Activity] = []
+    for source in (_membership_activity, _announcement_activity):
+        entries += source(standing, size)
+    return nlargest(size, entries, key=lambda entry: entry.at)
+
+
+def _membership_activity(standing: Standing, size: int) -> list[Activity]:
+    """Join requests as they arrive, and each decision as it is taken (two queries)."""
+    members = Membership.objects.filter(residence=standing.residence).select_related(
+        "user"
+    )
+    url = reverse("residents:members", args=[standing.residence.slug])
+    waiting = members.filter(status=MembershipStatus.PENDING).order_by("-created_at")
+    entries = [
+        Activity(m.created_at, _("%(name)s asked to join.") % {"name": m.user}, url)
+        for m in waiting[:size]
+    ]
+    for m in members.filter(decided_at__isnull=False).order_by("-decided_at")[:size]:
+        if m.status == MembershipStatus.ACTIVE:
+            text = _("%(name)s is a member (%(role)s).") % {
+                "name": m.user,
+                "role": m.get_role_display(),
+            }
+        elif m.status == MembershipStatus.BLOCKED:
+            text = _("%(name)s was blocked.") % {"name": m.user}
+        elif m.status == MembershipStatus.LEFT:
+            text = _("%(name)s left the residence.") % {"name": m.user}
+        else:
+            continue
+        entries.append(Activity(at=m.decided_at, text=text, url=url))
+    return entries
+
+
+def _announcement_activity(standing: Standing, size: int) -> list[Activity]:
+    from life.selectors import announcements_to_manage
+
+    return [
+        Activity(
+            at=announcement.publish_at,
+            text=_("Announcement: %(title)s") % {"title": announcement.title},
+            url=announcement.get_absolute_url(),
+        )
+        for announcement in announcements_to_manage(standing)
+        .select_related("residence")
+        .filter(notified_at__isnull=False)[:size]
+    ]
