@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "directory",
     "works",
     "albums",
+    "documents",
     "backoffice",
 ]
 
@@ -333,3 +334,5 @@ LOGGING = {
 # --- Product settings ---
 COPRO_INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=14 * 24 * 3600)
 COPRO_LOT_IMPORT_MAX_BYTES = 1_000_000
+COPRO_DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=50 * 1024 * 1024)
+COPRO_PERSONAL_SPACE_QUOTA = env.int("PERSONAL_SPACE_QUOTA", default=200 * 1024 * 1024)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("works.urls")),
     path("", include("albums.urls")),
+    path("", include("documents.urls")),
 ]

@@ -42,6 +42,7 @@ class Perm(StrEnum):
     MANAGE_DIRECTORY = "manage_directory"
     MANAGE_WORKS = "manage_works"
     MANAGE_ALBUMS = "manage_albums"
+    MANAGE_DOCUMENTS = "manage_documents"
 
 
 _COUNCIL = {
@@ -53,6 +54,7 @@ _COUNCIL = {
     Perm.MANAGE_DIRECTORY,
     Perm.MANAGE_WORKS,
     Perm.MANAGE_ALBUMS,
+    Perm.MANAGE_DOCUMENTS,
 }
 _SYNDIC = _COUNCIL | {Perm.MANAGE_RESIDENCE}
 

@@ -179,6 +179,7 @@ class Residence(models.Model):
             ("manage_directory", _("Can edit the directory and useful information")),
             ("manage_works", _("Can record works and their progress")),
             ("manage_albums", _("Can manage photo albums")),
+            ("manage_documents", _("Can add and organise the residence's documents")),
         ]
 
     def __str__(self) -> str:
@@ -408,6 +409,7 @@ class Category(models.TextChoices):
     MEMBERSHIP = "membership", _("My membership and access")
     NEWS = "news", _("Announcements")
     WORKS = "works", _("Works in the residence")
+    DOCUMENTS = "documents", _("Documents")
 
 
 class CommunicationPreference(models.Model):

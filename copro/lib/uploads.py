@@ -15,13 +15,16 @@ by views that ask the access policy first (`copro.lib.files.serve_private`).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import uuid
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
@@ -253,3 +256,144 @@ class MultipleFileField(forms.FileField):
                 params={"max": self.max_files},
             )
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+# --- Documents: PDF, images, office files -----------------------------------------
+
+OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+ZIP_SIGNATURE = b"PK\x03\x04"
+OOXML_KINDS = {
+    "word/": ("docx", "word",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xl/": ("xlsx", "spreadsheet",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "ppt/": ("pptx", "presentation",
+             "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+}  # fmt: skip
+ODF_KINDS = {
+    "application/vnd.oasis.opendocument.text": ("odt", "word"),
+    "application/vnd.oasis.opendocument.spreadsheet": ("ods", "spreadsheet"),
+    "application/vnd.oasis.opendocument.presentation": ("odp", "presentation"),
+}
+OLE2_KINDS = {
+    ".doc": ("application/msword", "word"),
+    ".xls": ("application/vnd.ms-excel", "spreadsheet"),
+    ".ppt": ("application/vnd.ms-powerpoint", "presentation"),
+}
+
+
+@dataclass(frozen=True)
+class CleanDocument:
+    """A checked document: `content` is what to store (the upload itself, or the
+    re-encoded image); `kind` is pdf, image, word, spreadsheet or presentation."""
+
+    content: object
+    original_name: str
+    content_type: str
+    kind: str
+    size: int
+    sha256: str
+
+
+def _refused(upload) -> ValidationError:
+    return ValidationError(
+        _(
+            "%(name)s is not a document we accept: send a PDF, an image (JPEG, PNG, "
+            "WebP) or an office file (Word, Excel, PowerPoint, OpenDocument)."
+        ),
+        code="bad_document",
+        params={"name": safe_name(upload.name)},
+    )
+
+
+def _with_extension(name: str, extension: str) -> str:
+    stem = PurePath(name).stem if PurePath(name).suffix else name
+    return f"{stem or 'document'}.{extension}"
+
+
+def _zip_kind(upload) -> tuple[str, str, str] | None:
+    """(extension, kind, content type) of an OOXML or OpenDocument file, read from
+    its table of contents only (nothing is decompressed but two tiny entries)."""
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                info = archive.getinfo("mimetype")
+                if info.file_size > 100:
+                    return None
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                if mimetype in ODF_KINDS:
+                    extension, kind = ODF_KINDS[mimetype]
+                    return extension, kind, mimetype
+                return None
+            if "[Content_Types].xml" not in names:
+                return None
+            info = archive.getinfo("[Content_Types].xml")
+            if info.file_size > 200_000:
+                return None
+            types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
+            if "macroEnabled" in types:
+                return None  # documents with macros are refused
+            for prefix, found in OOXML_KINDS.items():
+                if any(n.startswith(prefix) for n in names):
+                    return found
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return None
+    return None
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1 << 20), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def clean_document(upload, *, max_bytes: int | None = None) -> CleanDocument:
+    """Accept a PDF, an image or an office file, recognised by its content; refuse
+    anything else (HTML, SVG, executables, macro-enabled files) with a message."""
+    _check_size(upload, max_bytes or settings.COPRO_DOCUMENT_MAX_BYTES)
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    name = safe_name(upload.name, default="document")
+    if head.startswith(PDF_SIGNATURE):
+        found = ("pdf", "pdf", "application/pdf")
+    elif head.startswith(ZIP_SIGNATURE):
+        found = _zip_kind(upload)
+        upload.seek(0)
+    elif head.startswith(OLE2_SIGNATURE):
+        suffix = PurePath(name).suffix.lower()
+        found = None
+        if suffix in OLE2_KINDS:
+            content_type, kind = OLE2_KINDS[suffix]
+            found = (suffix[1:], kind, content_type)
+    else:
+        try:
+            image = clean_image(upload)
+        except ValidationError as exc:
+            if exc.code == "not_an_image":
+                raise _refused(upload) from exc
+            raise
+        extension = PurePath(image.image.name).suffix
+        return CleanDocument(
+            content=image.image,
+            original_name=_with_extension(name, extension[1:]),
+            content_type=Image.MIME[_format_of(extension)],
+            kind="image",
+            size=image.image.size,
+            sha256=hashlib.sha256(image.image.read()).hexdigest(),
+        )
+    if found is None:
+        raise _refused(upload)
+    extension, kind, content_type = found
+    return CleanDocument(
+        content=upload,
+        original_name=_with_extension(name, extension),
+        content_type=content_type,
+        kind=kind,
+        size=upload.size,
+        sha256=_sha256(upload),
+    )
