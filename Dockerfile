@@ -1,4 +1,5 @@
-# Production image: gunicorn serving Copro; the same image runs the Celery worker and beat.
+# Production image: gunicorn with uvicorn workers (ASGI) serving Copro; the same image
+# runs the Celery worker and beat.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -19,4 +20,6 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --no-in
     && chown -R copro /app/var
 USER copro
 EXPOSE 8000
-CMD ["gunicorn", "copro.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# ASGI (uvicorn workers): pages, and the notifications' server-sent events stream.
+CMD ["gunicorn", "copro.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker", \
+     "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "residents.context_processors.navigation",
+                "notifications.realtime.context",
             ],
         },
     },
@@ -141,6 +142,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Real-time notifications (notifications/realtime.py): server-sent events fed by Redis
+# pub/sub, on when REDIS_URL is set. Channels ignore Redis database numbers, hence a
+# prefix; the browser reconnects when a stream ends.
+COPRO_REALTIME_CHANNEL_PREFIX = env("CACHE_PREFIX", default="copro")
+COPRO_REALTIME_STREAM_SECONDS = 600
+COPRO_REALTIME_PING_SECONDS = 20
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

@@ -11,7 +11,8 @@ from django.db import transaction
 from copro.lib.emails import send_templated_email
 from copro.lib.sms import send_sms
 
-from .models import Channel, Delivery, DeliveryStatus
+from . import realtime
+from .models import Channel, Delivery, DeliveryStatus, Notification
 from .services import fan_out_event, send_daily_digests
 
 logger = logging.getLogger(__name__)
@@ -20,11 +21,31 @@ MAX_ATTEMPTS = 5
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def fan_out(payload: dict) -> int:
-    """One task per event: create every recipient's entries, queue their deliveries."""
+    """One task per event: create every recipient's entries, tell their open pages,
+    queue their deliveries."""
     delivery_ids = fan_out_event(payload)
+    transaction.on_commit(lambda: _announce(payload))
     for delivery_id in delivery_ids:
         deliver.delay(delivery_id)
     return len(delivery_ids)
+
+
+def _announce(payload: dict) -> int:
+    """Push to the open pages of everyone who got an entry in their notification
+    centre (a run repeated for the same event only makes pages re-read their badge)."""
+    if not realtime.enabled():
+        return 0
+    recipients = Notification.objects.filter(
+        event=payload["event"], in_app=True
+    ).values_list("recipient_id", flat=True)
+    return realtime.publish(
+        recipients,
+        {
+            "event": payload["event"],
+            "category": payload["category"],
+            "urgent": payload["urgent"],
+        },
+    )
 
 
 def _claim(delivery_id: int) -> Delivery | None:

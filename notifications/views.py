@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
+import redis
+from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import realtime, selectors, services
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -42,8 +53,8 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def badge(request: HttpRequest) -> HttpResponse:
-    """The header's unread count, polled by htmx so that it updates without reload;
-    it carries the newest unread title for the page to show as a toast."""
+    """The header's unread count, re-fetched by htmx when the stream announces a
+    notification (or polled); it carries the newest unread title for the toast."""
     latest = selectors.latest_unread(request.user)
     return render(
         request,
@@ -53,3 +64,27 @@ def badge(request: HttpRequest) -> HttpResponse:
             "latest_title": latest.title if latest else "",
         },
     )
+
+
+@require_GET
+async def stream(request: HttpRequest) -> HttpResponse:
+    """Server-sent events telling the open page that a notification arrived.
+
+    Anonymous → 403, not a login redirect (EventSource cannot follow one to a form).
+    204 where the page cannot stream (no Redis, or a WSGI server): the browser stops
+    trying and the badge keeps polling; 503 when Redis does not answer."""
+    user = await request.auser()
+    if not user.is_authenticated:
+        return HttpResponseForbidden()
+    if not realtime.stream_url(request):
+        return HttpResponse(status=204)
+    try:
+        events = await realtime.subscribe(user.pk)
+    except (redis.RedisError, OSError) as exc:
+        logger.warning("Real-time stream unavailable: %s", exc)
+        return HttpResponse(status=503)
+    await sync_to_async(realtime.release_database)()
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu import pools
 
 from copro.celery import app as celery_app
 from notifications import services
@@ -35,6 +36,8 @@ def _forget_connections() -> None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # Kombu keeps its own pools too: a closed one would fail every later publish.
+    pools.reset()
 
 
 @pytest.fixture
