@@ -13,6 +13,7 @@ from datetime import datetime
 from heapq import nlargest
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from life.models import EventKind
@@ -34,7 +35,10 @@ class Activity:
 
 def dashboard_context(standing: Standing) -> dict:
     """Everything the dashboard template shows, for this member."""
+    from albums.selectors import dashboard_latest_photos
+    from directory.selectors import dashboard_contracts_to_renew
     from life.selectors import announcements_for, upcoming_events
+    from works.selectors import dashboard_works
 
     upcoming = upcoming_events(standing)
     context = {
@@ -44,6 +48,8 @@ def dashboard_context(standing: Standing) -> dict:
         "membership": residents_selectors.my_membership(standing),
         "summary": residents_selectors.residence_summary(standing.residence),
         "pending_count": None,
+        "works_in_progress": dashboard_works(standing),
+        "latest_photos": dashboard_latest_photos(standing),
     }
     if standing.can(Perm.MANAGE_MEMBERS):
         pending = list(residents_selectors.pending_requests(standing.residence)[:5])
@@ -54,6 +60,7 @@ def dashboard_context(standing: Standing) -> dict:
             else residents_selectors.pending_requests(standing.residence).count()
         )
         context["activity"] = recent_activity(standing)
+        context["contracts_to_renew"] = dashboard_contracts_to_renew(standing)
     return context
 
 
@@ -61,7 +68,12 @@ def recent_activity(standing: Standing, size: int = ACTIVITY_SIZE) -> list[Activ
     """The residence's latest happenings, newest first, for the council and syndic:
     one query per source, merged in memory."""
     entries: list[Activity] = []
-    for source in (_membership_activity, _announcement_activity):
+    for source in (
+        _membership_activity,
+        _announcement_activity,
+        _works_activity,
+        _photo_activity,
+    ):
         entries += source(standing, size)
     return nlargest(size, entries, key=lambda entry: entry.at)
 
@@ -106,3 +118,40 @@ def _announcement_activity(standing: Standing, size: int) -> list[Activity]:
         .select_related("residence")
         .filter(notified_at__isnull=False)[:size]
     ]
+
+
+def _works_activity(standing: Standing, size: int) -> list[Activity]:
+    from works.models import WorksUpdate
+
+    updates = (
+        WorksUpdate.objects.filter(works__residence=standing.residence)
+        .select_related("works__residence")
+        .order_by("-posted_at", "-pk")[:size]
+    )
+    return [
+        Activity(
+            at=update.posted_at,
+            text=_("Works update: %(title)s (%(progress)s%%)")
+            % {"title": update.works.title, "progress": update.works.progress},
+            url=update.works.get_absolute_url(),
+        )
+        for update in updates
+    ]
+
+
+def _photo_activity(standing: Standing, size: int) -> list[Activity]:
+    """New photos, one line per album and day rather than one per photo."""
+    from albums.selectors import photos_for
+
+    entries: dict[tuple[int, object], Activity] = {}
+    for photo in photos_for(standing).order_by("-uploaded_at", "-pk")[: size * 5]:
+        key = (photo.album_id, timezone.localdate(photo.uploaded_at))
+        if key not in entries:
+            entries[key] = Activity(
+                at=photo.uploaded_at,
+                text=_("New photos in %(album)s") % {"album": photo.album.title},
+                url=reverse(
+                    "albums:detail", args=[standing.residence.slug, photo.album_id]
+                ),
+            )
+    return list(entries.values())

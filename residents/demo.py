@@ -221,6 +221,7 @@ def seed_demo(*, rng: random.Random | None = None) -> list[tuple[str, str, str]]
 
     _seed_announcements(residences)
     _seed_events(residences)
+    _seed_apps(residences)
 
     admin = _user(PLATFORM_ADMIN, "Admin", "Plateforme", password_hash)
     if not admin.is_superuser:
@@ -254,6 +255,17 @@ ANNOUNCEMENTS = [
         False,
     ),
 ]
+
+
+def _seed_apps(residences: dict[str, Residence]) -> None:
+    """Each app seeds its own demo data, once."""
+    from albums import demo as albums_demo
+    from directory import demo as directory_demo
+    from documents import demo as documents_demo
+    from works import demo as works_demo
+
+    for app in (directory_demo, works_demo, albums_demo, documents_demo):
+        app.seed(residences)
 
 
 def _seed_announcements(residences: dict[str, Residence]) -> None:

@@ -50,9 +50,10 @@ class TestDashboard:
         owner = world.user("owner")
         login(client, owner)
         # session, user, standing, membership + lots + shares, 3 counts, switcher,
-        # unread notifications, latest announcements, next events, next AG, and
-        # (first visit only) savepoint + session update + release
-        with django_assert_max_num_queries(17):
+        # unread notifications, latest announcements, next events, next AG, works in
+        # progress, latest photos, and (first visit only) savepoint + session update
+        # + release
+        with django_assert_max_num_queries(19):
             client.get(_dashboard(world))
         general = world.home.allocation_keys.get(is_general=True)
         membership = owner.memberships.get()
@@ -60,7 +61,7 @@ class TestDashboard:
             lot = Lot.objects.create(residence=world.home, number=number)
             LotShare.objects.create(lot=lot, key=general, units=10)
             membership.lots.add(lot)
-        with django_assert_max_num_queries(14):  # no session write this time
+        with django_assert_max_num_queries(16):  # no session write this time
             response = client.get(_dashboard(world))
         assert len(response.context["membership"].lots.all()) == 22
 
