@@ -9,18 +9,10 @@ within 5 s proves the push. Skipped without Redis (REDIS_URL) or Chromium.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-import uuid
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -44,73 +36,6 @@ pytestmark = [
 
 STREAM = "/notifications/stream/"
 PUSH_MS = 5_000  # far below the 120 s safety-net polling
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        urllib.request.urlopen(url, timeout=1)  # noqa: S310 (our own loopback server)
-    except urllib.error.HTTPError:
-        return True  # it answered (e.g. 503 from /healthz/ without a worker)
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture
-def asgi_server(settings, tmp_path):
-    """uvicorn serving copro.asgi on a free loopback port, sharing the test database
-    and (with this process, which publishes) a Redis channel prefix of its own."""
-    redis_url = urlsplit(os.environ["REDIS_URL"])._replace(path="/5").geturl()
-    prefix = f"test-{uuid.uuid4().hex}"
-    settings.REDIS_URL = redis_url
-    settings.COPRO_REALTIME_CHANNEL_PREFIX = prefix
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "CACHE_PREFIX": prefix,
-        "DEBUG": "1",  # static files served by the app, as under `make run`
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    port, log = _free_port(), tmp_path / "uvicorn.log"
-    server = subprocess.Popen(  # noqa: S603 (our own interpreter and app)
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "copro.asgi:application",
-            "--host=127.0.0.1",
-            f"--port={port}",
-            "--lifespan=off",
-            "--log-level=warning",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(log, "w"),  # noqa: SIM115 (closed with the process)
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not _answers(f"{url}/healthz/"):
-        assert server.poll() is None and time.monotonic() < deadline, (
-            f"uvicorn did not start:\n{log.read_text()[-3000:]}"
-        )
-        time.sleep(0.2)
-    yield url
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def _subscribed(user) -> bool:
