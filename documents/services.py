@@ -18,6 +18,7 @@ from copro.lib.uploads import CleanDocument, safe_name
 from residents.models import Lot, Residence, User
 
 from .categories import Category
+from .follows import notify_followers
 from .models import Document, DocumentVersion, Visibility
 
 METADATA = ("title", "category", "description", "tags", "date", "visibility")
@@ -140,6 +141,8 @@ def documents_upload(
             _add_version(document, upload, by=by, note="", number=1, files=files)
             refresh_search(document.pk)
             created.append(document)
+    for document in created:
+        notify_followers(document=document, new=True)
     return created
 
 
@@ -162,6 +165,7 @@ def document_add_version(
             files=files,
         )
     refresh_search(document.pk)
+    notify_followers(document=document, new=False)
     return version
 
 

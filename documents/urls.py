@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_api, urls_sharing, urls_signatures, views
 
 app_name = "documents"
 
@@ -19,3 +19,6 @@ urlpatterns = [
     path(f"{R}<int:document_id>/versions/", views.add_version, name="add_version"),
     path(f"{R}<int:document_id>/v<int:number>/", views.download, name="download"),
 ]  # fmt: skip
+urlpatterns += urls_sharing.urlpatterns
+urlpatterns += urls_signatures.urlpatterns
+urlpatterns += urls_api.urlpatterns
