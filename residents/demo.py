@@ -65,6 +65,19 @@ RESIDENCES = [
     ),
 ]
 
+SYNDIC_DETAILS = {
+    "Syndic Horizon": {
+        "email": "contact@syndic-horizon.example",
+        "phone": "04 72 10 20 00",
+        "address": "45 cours Lafayette, 69003 Lyon",
+    },
+    "Gestion Bellevue": {
+        "email": "accueil@gestion-bellevue.example",
+        "phone": "05 56 44 12 00",
+        "address": "8 quai des Chartrons, 33000 Bordeaux",
+    },
+}
+
 # (email, first name, last name, residence slug, role); syndic roles attach to the
 # residence's syndic.
 ACCOUNTS = [
@@ -180,7 +193,9 @@ def seed_demo(*, rng: random.Random | None = None) -> list[tuple[str, str, str]]
     password_hash = make_password(DEMO_PASSWORD)
     residences: dict[str, Residence] = {}
     for spec in RESIDENCES:
-        syndic, _ = Syndic.objects.get_or_create(name=spec.syndic)
+        syndic, _ = Syndic.objects.get_or_create(
+            name=spec.syndic, defaults=SYNDIC_DETAILS.get(spec.syndic, {})
+        )
         residence = Residence.objects.filter(slug=spec.slug).first()
         if residence is None:
             residence = services.residence_create(
