@@ -19,7 +19,7 @@ from residents.models import Lot, Residence, User
 
 from .categories import Category
 from .follows import notify_followers
-from .models import Document, DocumentVersion, Visibility
+from .models import Document, DocumentVersion, SignatureStatus, Visibility
 
 METADATA = ("title", "category", "description", "tags", "date", "visibility")
 
@@ -154,6 +154,10 @@ def document_add_version(
     document = Document.objects.select_for_update().get(pk=document.pk)
     if document.archived_at is not None:
         raise ValidationError(_("An archived document cannot get a new version."))
+    if document.signature_requests.filter(status=SignatureStatus.SIGNED).exists():
+        raise ValidationError(
+            _("A signed document cannot be changed: add a new document instead.")
+        )
     last = document.versions.order_by("-number").values_list("number", flat=True)
     with _Files() as files:
         version = _add_version(

@@ -536,3 +536,24 @@ def test_library_queries_stay_constant(
     with django_assert_max_num_queries(8):
         response = client.get(url, {"q": "contrat", "tag": "x"})
     assert len(response.context["page"]) == min(rows, 25)
+
+
+def test_a_signed_document_gets_no_new_version(world):
+    from django.core.exceptions import ValidationError
+
+    from documents.models import SignatureRequest, SignatureStatus
+
+    document = add(world)
+    SignatureRequest.objects.create(
+        document=document,
+        version=document.current_version,
+        signer=world.user("owner"),
+        status=SignatureStatus.SIGNED,
+        signed_version=document.current_version,
+    )
+    upload = clean_document(SimpleUploadedFile("v2.pdf", pdf_bytes("v2")))
+    with pytest.raises(ValidationError):
+        services.document_add_version(
+            document=document, by=world.user("manager"), upload=upload
+        )
+    assert document.versions.count() == 1
