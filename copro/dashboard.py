@@ -37,6 +37,7 @@ def dashboard_context(standing: Standing) -> dict:
     """Everything the dashboard template shows, for this member."""
     from albums.selectors import dashboard_latest_photos
     from directory.selectors import dashboard_contracts_to_renew
+    from incidents.selectors import dashboard_tickets
     from life.selectors import announcements_for, upcoming_events
     from works.selectors import dashboard_works
 
@@ -50,6 +51,7 @@ def dashboard_context(standing: Standing) -> dict:
         "pending_count": None,
         "works_in_progress": dashboard_works(standing),
         "latest_photos": dashboard_latest_photos(standing),
+        **dashboard_tickets(standing),
     }
     if standing.can(Perm.MANAGE_MEMBERS):
         pending = list(residents_selectors.pending_requests(standing.residence)[:5])
@@ -73,6 +75,7 @@ def recent_activity(standing: Standing, size: int = ACTIVITY_SIZE) -> list[Activ
         _announcement_activity,
         _works_activity,
         _photo_activity,
+        _ticket_activity,
     ):
         entries += source(standing, size)
     return nlargest(size, entries, key=lambda entry: entry.at)
@@ -155,3 +158,21 @@ def _photo_activity(standing: Standing, size: int) -> list[Activity]:
                 ),
             )
     return list(entries.values())
+
+
+def _ticket_activity(standing: Standing, size: int) -> list[Activity]:
+    from incidents.selectors import tickets_for
+
+    return [
+        Activity(
+            at=ticket.created_at,
+            text=(
+                _("New incident: %(title)s")
+                if ticket.kind == "incident"
+                else _("New request: %(title)s")
+            )
+            % {"title": ticket.title},
+            url=ticket.get_absolute_url(),
+        )
+        for ticket in tickets_for(standing).order_by("-created_at", "-pk")[:size]
+    ]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "works",
     "albums",
     "documents",
+    "incidents",
     "backoffice",
 ]
 
@@ -342,5 +343,6 @@ LOGGING = {
 # --- Product settings ---
 COPRO_INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=14 * 24 * 3600)
 COPRO_LOT_IMPORT_MAX_BYTES = 1_000_000
+COPRO_TICKET_OVERDUE_HOURS = env.int("TICKET_OVERDUE_HOURS", default=48)
 COPRO_DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=50 * 1024 * 1024)
 COPRO_PERSONAL_SPACE_QUOTA = env.int("PERSONAL_SPACE_QUOTA", default=200 * 1024 * 1024)

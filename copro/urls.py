@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("works.urls")),
     path("", include("albums.urls")),
     path("", include("documents.urls")),
+    path("", include("incidents.urls")),
 ]

@@ -43,6 +43,8 @@ class Perm(StrEnum):
     MANAGE_WORKS = "manage_works"
     MANAGE_ALBUMS = "manage_albums"
     MANAGE_DOCUMENTS = "manage_documents"
+    FOLLOW_TICKETS = "follow_tickets"
+    HANDLE_TICKETS = "handle_tickets"
 
 
 _COUNCIL = {
@@ -55,8 +57,9 @@ _COUNCIL = {
     Perm.MANAGE_WORKS,
     Perm.MANAGE_ALBUMS,
     Perm.MANAGE_DOCUMENTS,
+    Perm.FOLLOW_TICKETS,
 }
-_SYNDIC = _COUNCIL | {Perm.MANAGE_RESIDENCE}
+_SYNDIC = _COUNCIL | {Perm.MANAGE_RESIDENCE, Perm.HANDLE_TICKETS}
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: frozenset({Perm.VIEW_RESIDENCE}),

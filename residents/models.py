@@ -180,6 +180,8 @@ class Residence(models.Model):
             ("manage_works", _("Can record works and their progress")),
             ("manage_albums", _("Can manage photo albums")),
             ("manage_documents", _("Can add and organise the residence's documents")),
+            ("follow_tickets", _("Can follow, relay and merge incidents and requests")),
+            ("handle_tickets", _("Can handle incidents and requests")),
         ]
 
     def __str__(self) -> str:
@@ -410,6 +412,8 @@ class Category(models.TextChoices):
     NEWS = "news", _("Announcements")
     WORKS = "works", _("Works in the residence")
     DOCUMENTS = "documents", _("Documents")
+    INCIDENTS = "incidents", _("Incidents in the residence")
+    REQUESTS = "requests", _("My requests to the syndic")
 
 
 class CommunicationPreference(models.Model):

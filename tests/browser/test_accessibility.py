@@ -68,6 +68,11 @@ RESIDENCE_PAGES = [
     "/r/les-tilleuls/albums/",
     "/r/les-tilleuls/directory/",
     "/r/les-tilleuls/info/",
+    "/r/les-tilleuls/incidents/",
+    "/r/les-tilleuls/incidents/?mine=1",
+    "/r/les-tilleuls/incidents/queue/",
+    "/r/les-tilleuls/incidents/new/?category=water",
+    "/r/les-tilleuls/incidents/request/",
     "/r/les-tilleuls/works/new/",
     "/r/les-tilleuls/albums/new/",
     "/r/les-tilleuls/directory/me/",
@@ -96,6 +101,7 @@ def test_every_residence_page_with_the_demo_content(audited):
         ("/r/les-tilleuls/documents/", ".document h2 a"),
         ("/r/les-tilleuls/info/", "main a[href*='/info/'][href$='/']"),
         ("/r/les-tilleuls/news/", ".announcement h2 a"),
+        ("/r/les-tilleuls/incidents/queue/", ".ticket h2 a"),
     ]:
         audited.goto(lister)
         audited.locator(detail).last.click()

@@ -121,9 +121,9 @@ def test_council_dashboard_queries_stay_constant(
     login(client, world.user("council"))
     client.get(_url(world))  # the first visit also writes the session
     # session, user, standing, membership + lots + shares, 3 counts, switcher, unread,
-    # announcements, events, next AG, works, photos, pending requests (+ their count
-    # when 5 or more), activity: waiting requests, decisions, announcements, works
-    # updates, photos; contracts to renew
-    with django_assert_max_num_queries(25):
+    # announcements, events, next AG, works, photos, my tickets, urgent incidents,
+    # pending requests (+ their count when 5 or more), activity: waiting requests,
+    # decisions, announcements, works updates, photos, tickets; contracts to renew
+    with django_assert_max_num_queries(28):
         response = client.get(_url(world))
     assert len(response.context["activity"]) == min(10, 2 * rows)

@@ -1,0 +1,250 @@
+"""Incidents (something broken in the common parts) and requests (a question or a
+demand to the syndic): one tracking model, `Ticket`, with its transitions, "me too"
+confirmations, comments and photos."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from copro.lib.uploads import PrivateUploadTo
+from residents.models import Residence
+
+from .workflow import Status
+
+
+class Kind(models.TextChoices):
+    INCIDENT = "incident", _("Incident")
+    REQUEST = "request", _("Request")
+
+
+class Category(models.TextChoices):
+    # Incidents
+    LIFT = "lift", _("Lift")
+    WATER = "water", _("Water, leak")
+    ELECTRICITY = "electricity", _("Electricity, lighting")
+    HEATING = "heating", _("Heating")
+    ACCESS = "access", _("Doors, access, intercom")
+    CLEANLINESS = "cleanliness", _("Cleanliness")
+    SECURITY = "security", _("Security")
+    # Requests
+    PAYMENTS = "payments", _("Payments and charges")
+    PRIVATE_WORKS = "private_works", _("Works in my lot")
+    DOCUMENTS = "documents", _("Documents")
+    CERTIFICATES = "certificates", _("Certificates")
+    NUISANCE = "nuisance", _("Nuisance")
+    OTHER = "other", _("Other")
+
+
+INCIDENT_CATEGORIES = [
+    Category.LIFT,
+    Category.WATER,
+    Category.ELECTRICITY,
+    Category.HEATING,
+    Category.ACCESS,
+    Category.CLEANLINESS,
+    Category.SECURITY,
+    Category.OTHER,
+]
+REQUEST_CATEGORIES = [
+    Category.PAYMENTS,
+    Category.PRIVATE_WORKS,
+    Category.DOCUMENTS,
+    Category.CERTIFICATES,
+    Category.NUISANCE,
+    Category.OTHER,
+]
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class Priority(models.IntegerChoices):
+    P1 = 1, _("P1 — critical")
+    P2 = 2, _("P2 — high")
+    P3 = 3, _("P3 — normal")
+    P4 = 4, _("P4 — low")
+
+
+class Ticket(models.Model):
+    residence = models.ForeignKey(
+        Residence, on_delete=models.CASCADE, related_name="tickets"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="reported_tickets",
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    title = models.CharField(_("in a few words"), max_length=150)
+    description = models.TextField(_("what happened"), blank=True)
+    location = models.CharField(
+        _("where"),
+        max_length=200,
+        blank=True,
+        help_text=_("Building, staircase, floor or common area, e.g. Bât. A, 3e."),
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    # Requests only: seen by the syndic alone (not the council).
+    private = models.BooleanField(
+        _("private"),
+        default=False,
+        help_text=_("Only the syndic sees it, not the council."),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
+    created_at = models.DateTimeField(_("declared"), default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    confirmation_count = models.PositiveIntegerField(default=0)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.TextField(_("comment on the handling"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["confirmation_count"])
+
+    class Meta:
+        verbose_name = _("incident or request")
+        verbose_name_plural = _("incidents and requests")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["residence", "kind", "status", "-created_at"]),
+            models.Index(fields=["residence", "kind", "category", "status"]),
+            models.Index(fields=["reporter", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="ticket_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="request") | Q(private=False),
+                name="only_requests_are_private",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:detail", args=[self.residence.slug, self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        from .workflow import OPEN_STATUSES
+
+        return self.status in OPEN_STATUSES
+
+
+class Transition(models.Model):
+    """One change of status: who, when, why."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["ticket", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket}: {self.from_status} → {self.to_status}"
+
+
+class Confirmation(models.Model):
+    """A resident who sees the same problem says "me too" instead of a duplicate."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="confirmations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("confirmation")
+        verbose_name_plural = _("confirmations")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="confirm_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.ticket}"
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("comment"))
+    # An internal note: the council and the syndic only.
+    internal = models.BooleanField(
+        _("internal note"),
+        default=False,
+        help_text=_("Seen by the council and the syndic only."),
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["ticket", "at"])]
+
+    def __str__(self) -> str:
+        return self.body[:50]
+
+
+class Photo(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=PrivateUploadTo("incidents"))
+    thumbnail = models.FileField(upload_to=PrivateUploadTo("incidents"))
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
