@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from copro.lib.uploads import CleanAttachment, MultipleFileField, clean_attachment
 
-from .models import Announcement, AnnouncementAttachment, Event
+from .models import Announcement, AnnouncementAttachment, Event, EventKind
 
 
 class EndAfterStartMixin:
@@ -85,6 +85,14 @@ class AnnouncementForm(EndAfterStartMixin, forms.ModelForm):
 class EventForm(EndAfterStartMixin, forms.ModelForm):
     start_field, end_field = "starts_at", "ends_at"
     end_message = _("The end must come after the start.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == EventKind.COUNCIL:
+            # Council meetings are always for the council only: no need to tick it
+            # (and the model's constraint would refuse the form otherwise).
+            data["council_only"] = True
+        return data
 
     class Meta:
         model = Event

@@ -223,3 +223,18 @@ def test_month_query_count_is_constant(world, client, django_assert_max_num_quer
         )
     with django_assert_max_num_queries(6):  # session, user, standing, events, badge,
         client.get(url)  # switcher
+
+
+def test_a_council_meeting_needs_no_ticked_box(world, client):
+    login(client, world.user("president"))
+    response = client.post(
+        reverse("life:event_new", args=[world.home.slug]),
+        {
+            "kind": EventKind.COUNCIL,
+            "title": "Réunion du conseil",
+            "starts_at": "2026-12-10T18:00",
+            "ends_at": "2026-12-10T20:00",
+        },
+    )
+    assert response.status_code == 302
+    assert Event.objects.get().council_only
