@@ -121,6 +121,16 @@ class Ticket(models.Model):
     confirmation_count = models.PositiveIntegerField(default=0)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.TextField(_("comment on the handling"), blank=True)
+    # A request the council passed on to the syndic, with its own word.
+    relayed_at = models.DateTimeField(_("relayed"), null=True, blank=True)
+    relayed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    relay_comment = models.TextField(_("the council's comment"), blank=True)
 
     history = HistoricalRecords(excluded_fields=["confirmation_count"])
 
@@ -128,6 +138,10 @@ class Ticket(models.Model):
         verbose_name = _("incident or request")
         verbose_name_plural = _("incidents and requests")
         ordering = ["-created_at", "-pk"]
+        # Granted on one ticket through django-guardian (a co-owner's delegation).
+        permissions = [
+            ("follow_ticket", _("Can follow and comment on this incident or request"))
+        ]
         indexes = [
             models.Index(fields=["residence", "kind", "status", "-created_at"]),
             models.Index(fields=["residence", "kind", "category", "status"]),
@@ -248,3 +262,146 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Delegation(models.Model):
+    """A co-owner lets another person follow and comment on their incidents and
+    requests: all of them, or chosen ones (then granted one by one through
+    django-guardian), until an end date; revocable at any time."""
+
+    residence = models.ForeignKey(Residence, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations"
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="delegations_received",
+    )
+    all_tickets = models.BooleanField(_("all my incidents and requests"), default=True)
+    tickets = models.ManyToManyField(Ticket, verbose_name=_("chosen ones"), blank=True)
+    until = models.DateField(_("until"))
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[tickets])
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(owner=models.F("delegate")), name="no_self_delegation"
+            ),
+        ]
+        indexes = [models.Index(fields=["delegate", "residence"])]
+
+    def __str__(self) -> str:
+        return f"{self.owner} → {self.delegate}"
+
+
+class Intervention(models.Model):
+    """The syndic sends a provider from the directory; the visit goes into the
+    residence's calendar; its quote, invoice and report are stored as documents."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="interventions"
+    )
+    provider = models.ForeignKey(
+        "directory.Contact",
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        related_name="interventions",
+    )
+    visit_starts_at = models.DateTimeField(_("visit"), null=True, blank=True)
+    visit_ends_at = models.DateTimeField(_("visit ends"), null=True, blank=True)
+    event = models.OneToOneField(
+        "life.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    notes = models.TextField(_("instructions for the provider"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(visit_ends_at__isnull=True)
+                | Q(visit_ends_at__gt=models.F("visit_starts_at")),
+                name="intervention_visit_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} · {self.provider}"
+
+
+class InterventionDocument(models.Model):
+    class Role(models.TextChoices):
+        QUOTE = "quote", _("Quote")
+        INVOICE = "invoice", _("Invoice")
+        REPORT = "report", _("Intervention report")
+
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.CASCADE, related_name="documents"
+    )
+    document = models.ForeignKey(
+        "documents.Document", on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(_("kind"), max_length=10, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("intervention document")
+        verbose_name_plural = _("intervention documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention", "document"], name="intervention_document_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intervention} · {self.role}"
+
+
+class QuoteRequest(models.Model):
+    """A resident's request for quotes on private works, sent to a provider of the
+    residence; the quote comes back on the request as a document."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="quote_requests"
+    )
+    provider = models.ForeignKey(
+        "directory.Contact",
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        related_name="quote_requests",
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    quote = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("quote"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quote request")
+        verbose_name_plural = _("quote requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "provider"], name="one_quote_request_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} · {self.provider}"
