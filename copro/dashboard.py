@@ -37,6 +37,7 @@ def dashboard_context(standing: Standing) -> dict:
     """Everything the dashboard template shows, for this member."""
     from albums.selectors import dashboard_latest_photos
     from directory.selectors import dashboard_contracts_to_renew
+    from documents.signatures import dashboard_signatures
     from incidents.selectors import dashboard_tickets
     from life.selectors import announcements_for, upcoming_events
     from works.selectors import dashboard_works
@@ -52,6 +53,7 @@ def dashboard_context(standing: Standing) -> dict:
         "works_in_progress": dashboard_works(standing),
         "latest_photos": dashboard_latest_photos(standing),
         **dashboard_tickets(standing),
+        "signatures_waiting": dashboard_signatures(standing),
     }
     if standing.can(Perm.MANAGE_MEMBERS):
         pending = list(residents_selectors.pending_requests(standing.residence)[:5])

@@ -162,6 +162,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE = {
     "publish-due-announcements": {"task": "life.tasks.publish_due", "schedule": 300.0},
+    "purge-expired-zips": {"task": "documents.tasks.purge_zips", "schedule": 3600.0},
     "daily-digests": {
         "task": "notifications.tasks.daily_digests",
         "schedule": crontab(hour=7, minute=0),
@@ -270,6 +271,16 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 
+# --- Signing (documents) ---
+# The platform's PEM certificate and key for PAdES signatures. Unset: a self-signed
+# development pair is generated on first use in COPRO_SIGNING_DEV_DIR (never committed).
+COPRO_SIGNING_CERT = env("SIGNING_CERT", default="")
+COPRO_SIGNING_KEY = env("SIGNING_KEY", default="")
+COPRO_SIGNING_KEY_PASSPHRASE = env("SIGNING_KEY_PASSPHRASE", default="")
+COPRO_SIGNING_DEV_DIR = env(
+    "SIGNING_DEV_DIR", default=str(BASE_DIR / "var" / "signing")
+)
+
 # --- Internationalisation ---
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -345,4 +356,5 @@ COPRO_INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=14 * 24 * 3600)
 COPRO_LOT_IMPORT_MAX_BYTES = 1_000_000
 COPRO_TICKET_OVERDUE_HOURS = env.int("TICKET_OVERDUE_HOURS", default=48)
 COPRO_DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=50 * 1024 * 1024)
+COPRO_API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=60)  # per token, a minute
 COPRO_PERSONAL_SPACE_QUOTA = env.int("PERSONAL_SPACE_QUOTA", default=200 * 1024 * 1024)

@@ -116,3 +116,48 @@ def seed(residences: dict[str, Residence]) -> None:
             members=[owner],
         )[0]
         services.extract_version_text(statement.current_version_id)
+        _seed_sharing_and_signatures(residence, manager, owner)
+
+
+def _seed_sharing_and_signatures(residence: Residence, manager: User, owner: User):
+    """A followed category, a link for a notary, and a mandate waiting for the
+    owner's signature."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from residents.access import standing
+
+    from .models import CategoryFollow
+    from .sharing import share_link_create
+    from .signatures import signature_request_create
+
+    CategoryFollow.objects.get_or_create(
+        user=owner, residence=residence, category=Category.MINUTES
+    )
+    rules = Document.objects.get(residence=residence, category=Category.REGLEMENT)
+    share_link_create(
+        residence=residence,
+        by=manager,
+        documents=[rules],
+        label="Maître Durand, notaire — vente du lot 12",
+        expires_on=timezone.localdate() + timedelta(days=30),
+    )
+    title = "Mandat de prélèvement des charges"
+    text = "J'autorise le syndic à prélever les appels de fonds trimestriels."
+    upload = SimpleUploadedFile(f"{title}.pdf", pdf(title, text, residence))
+    mandate = services.documents_upload(
+        residence=residence,
+        by=manager,
+        uploads=[clean_document(upload)],
+        title=title,
+        category=Category.OTHER,
+        visibility=Visibility.NAMED,
+        members=[owner],
+    )[0]
+    signature_request_create(
+        standing=standing(manager, residence.slug),
+        document=mandate,
+        signer=owner,
+        message="Merci de signer ce mandat avant le prochain appel de fonds.",
+    )

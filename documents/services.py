@@ -158,6 +158,11 @@ def document_add_version(
         raise ValidationError(
             _("A signed document cannot be changed: add a new document instead.")
         )
+    # Signatures asked on the previous text no longer make sense: the syndic asks again.
+    for pending in document.signature_requests.filter(status=SignatureStatus.PENDING):
+        pending.status = SignatureStatus.CANCELLED
+        pending.decided_at = timezone.now()
+        pending.save(update_fields=["status", "decided_at"])
     last = document.versions.order_by("-number").values_list("number", flat=True)
     with _Files() as files:
         version = _add_version(

@@ -557,3 +557,19 @@ def test_a_signed_document_gets_no_new_version(world):
             document=document, by=world.user("manager"), upload=upload
         )
     assert document.versions.count() == 1
+
+
+def test_a_new_version_cancels_the_signatures_asked_on_the_old_text(world):
+    from documents.models import SignatureRequest, SignatureStatus
+
+    document = add(world)
+    pending = SignatureRequest.objects.create(
+        document=document, version=document.current_version, signer=world.user("owner")
+    )
+    upload = clean_document(SimpleUploadedFile("v2.pdf", pdf_bytes("v2")))
+    services.document_add_version(
+        document=document, by=world.user("manager"), upload=upload
+    )
+    pending.refresh_from_db()
+    assert pending.status == SignatureStatus.CANCELLED
+    assert pending.history.count() == 2

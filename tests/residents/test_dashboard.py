@@ -123,7 +123,8 @@ def test_council_dashboard_queries_stay_constant(
     # session, user, standing, membership + lots + shares, 3 counts, switcher, unread,
     # announcements, events, next AG, works, photos, my tickets, urgent incidents,
     # pending requests (+ their count when 5 or more), activity: waiting requests,
-    # decisions, announcements, works updates, photos, tickets; contracts to renew
-    with django_assert_max_num_queries(28):
+    # decisions, announcements, works updates, photos, tickets; contracts to renew;
+    # documents to sign
+    with django_assert_max_num_queries(29):
         response = client.get(_url(world))
     assert len(response.context["activity"]) == min(10, 2 * rows)

@@ -1,0 +1,280 @@
+"""Signature pages: the syndic requests and cancels, the member signs or declines,
+both see the evidence; every reader of a document sees whether its signatures hold."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from residents.access import Perm, Standing
+from residents.views import residence_view
+
+from . import selectors, signatures
+from .models import SignatureRequest, SignatureStatus
+
+PAGE_SIZE = 25
+
+
+class RequestForm(forms.Form):
+    signer = forms.ModelChoiceField(
+        label=gettext_lazy("Member who signs"), queryset=None, empty_label=None
+    )
+    message = forms.CharField(
+        label=gettext_lazy("Message to the signer"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Optional: what the document is and why it is needed."),
+    )
+
+    def __init__(self, *args, signers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["signer"].queryset = signers
+        self.fields["signer"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.email} ({user.email})"
+        )
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label=gettext_lazy("Code"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": gettext_lazy("Enter the 6 digits of the code.")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": r"\s*[0-9]{6}\s*",
+                "size": 8,
+            }
+        ),
+    )
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _require_syndic(standing: Standing) -> None:
+    if not standing.is_syndic:
+        raise PermissionDenied
+
+
+@residence_view()
+@require_GET
+def panel(request: HttpRequest, standing: Standing, document_id: int) -> HttpResponse:
+    """The signatures of a document and whether they hold; htmx loads it into the
+    document's page, without htmx it is a page of its own."""
+    document = selectors.document_for(standing, document_id)
+    if document is None:
+        raise Http404
+    context = _panel_context(standing, document)
+    if request.htmx:
+        return render(request, "documents/signature_panel.html", context)
+    return render(request, "documents/signature_document.html", context)
+
+
+def _panel_context(standing: Standing, document) -> dict:
+    requests = list(signatures.requests_of_document(standing, document))
+    current = document.current_version
+    signed = current is not None and any(
+        r.signed_version_id == current.pk for r in requests
+    )
+    return {
+        "document": document,
+        "requests": requests,
+        "verification": signatures.verification_of(current) if signed else None,
+        "can_request": standing.is_syndic
+        and not document.is_personal
+        and document.archived_at is None
+        and current is not None
+        and current.kind == "pdf",
+    }
+
+
+@residence_view(Perm.MANAGE_DOCUMENTS)
+@require_http_methods(["GET", "POST"])
+def new(request: HttpRequest, standing: Standing, document_id: int) -> HttpResponse:
+    _require_syndic(standing)
+    document = selectors.manageable(standing, document_id)
+    if document is None:
+        raise Http404
+    form = RequestForm(
+        request.POST or None, signers=signatures.signers_for(standing, document)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            signatures.signature_request_create(
+                standing=standing,
+                document=document,
+                signer=form.cleaned_data["signer"],
+                message=form.cleaned_data["message"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("The request is sent: the member has been notified.")
+            )
+            return redirect(document.get_absolute_url())
+    return render(
+        request, "documents/signature_new.html", {"form": form, "document": document}
+    )
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _to_sign_or_404(standing: Standing, request_id: int) -> SignatureRequest:
+    """The member's own request, on a document they may still see."""
+    found = signatures.request_to_sign(standing, request_id)
+    if found is None or selectors.document_for(standing, found.document_id) is None:
+        raise Http404
+    return found
+
+
+def _render_sign(request, signature_request, form, status=200) -> HttpResponse:
+    return render(
+        request,
+        "documents/signature_sign.html",
+        {
+            "signature_request": signature_request,
+            "document": signature_request.document,
+            "method": signatures.confirmation_method(request.user),
+            "form": form,
+            "pending": signature_request.status == SignatureStatus.PENDING,
+            "code_sent": bool(signature_request.sms_code_hash),
+        },
+        status=status,
+    )
+
+
+@residence_view()
+@require_http_methods(["GET", "POST"])
+def sign(request: HttpRequest, standing: Standing, request_id: int) -> HttpResponse:
+    """The signer reviews the document and signs with a fresh code."""
+    signature_request = _to_sign_or_404(standing, request_id)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signatures.signature_sign(
+                request=signature_request,
+                method=signatures.confirmation_method(request.user) or "",
+                code=form.cleaned_data["code"],
+                ip=_client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except ValidationError as error:
+            if error.code == "decided":
+                messages.info(request, error.messages[0])
+                return redirect(
+                    "documents:signature_evidence",
+                    standing.residence.slug,
+                    signature_request.pk,
+                )
+            _add_errors(form, error)
+            signature_request.refresh_from_db()
+        else:
+            messages.success(request, _("The document is signed. Thank you."))
+            return redirect(
+                "documents:signature_evidence",
+                standing.residence.slug,
+                signature_request.pk,
+            )
+    return _render_sign(request, signature_request, form)
+
+
+@residence_view()
+@require_POST
+def send_code(
+    request: HttpRequest, standing: Standing, request_id: int
+) -> HttpResponse:
+    signature_request = _to_sign_or_404(standing, request_id)
+    try:
+        signatures.signature_code_send(request=signature_request)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request, _("A code is on its way by SMS: it is valid for 10 minutes.")
+        )
+    return redirect("documents:signature_sign", standing.residence.slug, request_id)
+
+
+@residence_view()
+@require_POST
+def decline(request: HttpRequest, standing: Standing, request_id: int) -> HttpResponse:
+    signature_request = _to_sign_or_404(standing, request_id)
+    try:
+        signatures.signature_request_decline(request=signature_request)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("You declined to sign this document."))
+    return redirect("documents:signatures", standing.residence.slug)
+
+
+@residence_view(Perm.MANAGE_DOCUMENTS)
+@require_POST
+def cancel(request: HttpRequest, standing: Standing, request_id: int) -> HttpResponse:
+    _require_syndic(standing)
+    signature_request = signatures.request_for_syndic(standing, request_id)
+    if signature_request is None:
+        raise Http404
+    try:
+        signatures.signature_request_cancel(request=signature_request)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The signature request is cancelled."))
+    return redirect(signature_request.document.get_absolute_url())
+
+
+@residence_view()
+@require_GET
+def evidence(request: HttpRequest, standing: Standing, request_id: int) -> HttpResponse:
+    """Who signed, when, from where, the hashes, and a fresh verification of the
+    stored signed PDF."""
+    signature_request = signatures.request_evidence(standing, request_id)
+    if signature_request is None:
+        raise Http404
+    signed = signature_request.signed_version
+    return render(
+        request,
+        "documents/signature_evidence.html",
+        {
+            "signature_request": signature_request,
+            "document": signature_request.document,
+            "verification": (
+                signatures.verification_of(signed, cached=False) if signed else None
+            ),
+            "confirmation_label": signatures.Confirmation.LABELS.get(
+                signature_request.confirmation, ""
+            ),
+        },
+    )
+
+
+@residence_view()
+@require_GET
+def inbox(request: HttpRequest, standing: Standing) -> HttpResponse:
+    """A member's requests, waiting ones first; the syndic sees the residence's."""
+    page = Paginator(signatures.requests_in_residence(standing), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "documents/signature_inbox.html", {"page": page})
