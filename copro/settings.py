@@ -162,6 +162,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE = {
     "publish-due-announcements": {"task": "life.tasks.publish_due", "schedule": 300.0},
+    "expire-delegations": {
+        "task": "incidents.tasks.expire_delegations",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "purge-expired-zips": {"task": "documents.tasks.purge_zips", "schedule": 3600.0},
     "daily-digests": {
         "task": "notifications.tasks.daily_digests",

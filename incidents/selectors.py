@@ -1,4 +1,8 @@
-"""Which incidents and requests a member may see, and how lists are ordered."""
+"""Which incidents and requests a member may see, and how lists are ordered.
+
+Every member sees the residence's incidents and their own requests; a delegate also
+sees the requests they were given to follow; the council sees requests that are not
+private; the syndic sees everything."""
 
 from __future__ import annotations
 
@@ -15,17 +19,25 @@ from .workflow import OPEN_STATUSES, Actor
 
 
 def tickets_for(standing: Standing) -> QuerySet[Ticket]:
-    """Every member sees the residence's incidents and their own requests; the
-    council also sees requests that are not private; the syndic sees everything."""
+    """The incidents and requests this member may open (see the module's doc)."""
+    from .sharing import delegated_q
+
     tickets = Ticket.objects.filter(residence=standing.residence)
     if standing.can(Perm.HANDLE_TICKETS):
         pass
     elif standing.can(Perm.FOLLOW_TICKETS):
         tickets = tickets.filter(
-            Q(kind=Kind.INCIDENT) | Q(private=False) | Q(reporter=standing.user)
+            Q(kind=Kind.INCIDENT)
+            | Q(private=False)
+            | Q(reporter=standing.user)
+            | delegated_q(standing.user)
         )
     else:
-        tickets = tickets.filter(Q(kind=Kind.INCIDENT) | Q(reporter=standing.user))
+        tickets = tickets.filter(
+            Q(kind=Kind.INCIDENT)
+            | Q(reporter=standing.user)
+            | delegated_q(standing.user)
+        )
     return tickets.select_related("residence", "reporter")
 
 

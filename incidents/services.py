@@ -66,11 +66,13 @@ def _handlers(ticket: Ticket) -> set[int]:
 
 
 def _followers(ticket: Ticket) -> set[int]:
-    """The reporter and those who confirmed."""
+    """The reporter, their delegates and those who confirmed."""
+    from .sharing import delegates_of
+
     ids = set(ticket.confirmations.values_list("user_id", flat=True))
     if ticket.reporter_id:
         ids.add(ticket.reporter_id)
-    return ids
+    return ids | delegates_of(ticket)
 
 
 def _notify(ticket: Ticket, recipients: Iterable[int], template: str, **extra) -> None:

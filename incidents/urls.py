@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_sharing
 
 app_name = "incidents"
 
@@ -20,6 +20,12 @@ urlpatterns = [
     path(f"{T}priority/", views.ticket_priority, name="priority"),
     path(f"{T}merge/", views.ticket_merge, name="merge"),
     path(f"{T}rate/", views.ticket_rate, name="rate"),
+    path(f"{R}delegations/", views_sharing.delegations, name="delegations"),
+    path(f"{R}delegations/<int:delegation_id>/revoke/", views_sharing.delegation_revoke,
+         name="delegation_revoke"),
+    path(f"{T}relay/", views_sharing.relay, name="relay"),
+    path(f"{T}quotes/", views_sharing.quotes_request, name="quotes"),
+    path(f"{T}quotes/<int:quote_id>/", views_sharing.quote_answer, name="quote_answer"),
     path(f"{T}photos/<int:photo_id>/", views.ticket_photo, name="photo"),
     path(f"{T}photos/<int:photo_id>/thumb/", views.ticket_photo, {"thumbnail": True},
          name="thumbnail"),

@@ -12,7 +12,7 @@ from copro.lib.files import serve_private
 from residents.access import Perm, Standing
 from residents.views import residence_view
 
-from . import selectors, services
+from . import selectors, services, sharing
 from .forms import (
     CommentForm,
     MergeForm,
@@ -175,6 +175,20 @@ def ticket_detail(
             and ticket.is_open
             and ticket.reporter_id != request.user.pk,
             "confirmed": selectors.has_confirmed(standing, ticket),
+            "can_relay": ticket.kind == Kind.REQUEST
+            and not ticket.private
+            and ticket.relayed_at is None
+            and standing.can(Perm.FOLLOW_TICKETS)
+            and not standing.can(Perm.HANDLE_TICKETS),
+            "can_handle": standing.can(Perm.HANDLE_TICKETS),
+            "quote_requests": ticket.quote_requests.select_related("provider", "quote"),
+            "providers": (
+                sharing.providers_of(standing.residence)
+                if ticket.kind == Kind.REQUEST
+                and ticket.category == Category.PRIVATE_WORKS
+                and ticket.reporter_id == request.user.pk
+                else []
+            ),
         },
     )
 

@@ -45,6 +45,8 @@ class Perm(StrEnum):
     MANAGE_DOCUMENTS = "manage_documents"
     FOLLOW_TICKETS = "follow_tickets"
     HANDLE_TICKETS = "handle_tickets"
+    # Object-level only (django-guardian, on one incident or request): a delegate's.
+    FOLLOW_TICKET = "follow_ticket"
 
 
 _COUNCIL = {

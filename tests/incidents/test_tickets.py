@@ -411,6 +411,6 @@ def test_detail_queries_stay_constant(world, client, django_assert_max_num_queri
     login(client, world.user("staff"))
     client.get(ticket.get_absolute_url())
     # session, user, staff MFA check, standing, ticket, photos, transitions,
-    # comments, confirmed?, badge, switcher
-    with django_assert_max_num_queries(11):
+    # comments, confirmed?, quote requests, badge, switcher
+    with django_assert_max_num_queries(12):
         client.get(ticket.get_absolute_url())
