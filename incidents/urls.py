@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_sharing
+from . import urls_interventions, views, views_sharing
 
 app_name = "incidents"
 
@@ -30,3 +30,4 @@ urlpatterns = [
     path(f"{T}photos/<int:photo_id>/thumb/", views.ticket_photo, {"thumbnail": True},
          name="thumbnail"),
 ]  # fmt: skip
+urlpatterns += urls_interventions.urlpatterns

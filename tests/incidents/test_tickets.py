@@ -411,6 +411,6 @@ def test_detail_queries_stay_constant(world, client, django_assert_max_num_queri
     login(client, world.user("staff"))
     client.get(ticket.get_absolute_url())
     # session, user, staff MFA check, standing, ticket, photos, transitions,
-    # comments, confirmed?, quote requests, badge, switcher
-    with django_assert_max_num_queries(12):
+    # comments, confirmed?, quote requests, interventions, badge, switcher
+    with django_assert_max_num_queries(13):
         client.get(ticket.get_absolute_url())
