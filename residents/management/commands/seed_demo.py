@@ -1,13 +1,20 @@
-from django.core.management.base import BaseCommand
+import math
+import time
 
+from django.core.management.base import BaseCommand, CommandError
+
+from documents.scale import seed_documents
 from residents.demo import DEMO_PASSWORD, seed_demo
+from residents.models import Residence
 from residents.scale import seed_scale
 
 
 class Command(BaseCommand):
     help = (
         "Create the demo residences and accounts (idempotent); "
-        "--scale N adds N large residences."
+        "--scale N adds N large residences; --documents N fills the generated "
+        "residences with N documents in all (for `make bench`, e.g. "
+        "`seed_demo --scale 3 --documents 100000`)."
     )
 
     def add_arguments(self, parser):
@@ -17,12 +24,50 @@ class Command(BaseCommand):
         parser.add_argument(
             "--lots", type=int, default=120, help="lots per generated residence"
         )
+        parser.add_argument(
+            "--documents",
+            type=int,
+            default=0,
+            metavar="N",
+            help=(
+                "fill the generated residences (`--scale`, now or earlier) up to N "
+                "documents in all, shared evenly, with versions, searchable text, "
+                "tags and mixed visibilities; running again adds nothing once "
+                "reached (100,000 take a few minutes)"
+            ),
+        )
 
-    def handle(self, *args, scale: int, lots: int, **options):
+    def handle(self, *args, scale: int, lots: int, documents: int, **options):
         rows = seed_demo()
         if scale:
             seed_scale(scale, lots_per_residence=lots)
             self.stdout.write(f"Added {scale} generated residences of {lots} lots.")
+        if documents:
+            self._documents(documents)
         self.stdout.write(f"Demo accounts (password: {DEMO_PASSWORD}):")
         for email, role, residence in rows:
             self.stdout.write(f"  {email:36} {role:22} {residence}")
+
+    def _documents(self, total: int) -> None:
+        residences = list(
+            Residence.objects.filter(slug__startswith="scale-")
+            .select_related("syndic")
+            .order_by("pk")
+        )
+        if not residences:
+            raise CommandError("--documents needs generated residences: add --scale N.")
+        start = time.monotonic()
+
+        def progress(added: int) -> None:
+            elapsed = time.monotonic() - start
+            self.stdout.write(f"  {added:,} documents added ({elapsed:.0f} s)")
+
+        added = seed_documents(
+            residences,
+            per_residence=math.ceil(total / len(residences)),
+            progress=progress,
+        )
+        self.stdout.write(
+            f"Added {added:,} documents to {len(residences)} generated residences "
+            f"in {time.monotonic() - start:.0f} s."
+        )
