@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "albums",
     "documents",
     "incidents",
+    "finance",
     "backoffice",
 ]
 
@@ -129,6 +130,9 @@ else:
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+# PostgreSQL's JIT compiles any query its planner finds costly (the access policy's
+# OR of EXISTS, ranking): hundreds of ms of compilation for queries of tens of ms.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ---
@@ -359,6 +363,9 @@ LOGGING = {
 COPRO_INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=14 * 24 * 3600)
 COPRO_LOT_IMPORT_MAX_BYTES = 1_000_000
 COPRO_TICKET_OVERDUE_HOURS = env.int("TICKET_OVERDUE_HOURS", default=48)
+# Target time to resolve, by priority (P1…P4), and without a priority.
+COPRO_TICKET_TARGET_HOURS = {1: 24, 2: 72, 3: 240, 4: 720}
+COPRO_TICKET_TARGET_DEFAULT_HOURS = 240
 COPRO_DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=50 * 1024 * 1024)
 COPRO_API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=60)  # per token, a minute
 COPRO_PERSONAL_SPACE_QUOTA = env.int("PERSONAL_SPACE_QUOTA", default=200 * 1024 * 1024)

@@ -102,6 +102,12 @@ class Document(models.Model):
                 name="document_library",
             ),
             models.Index(fields=["owner", "-date"], name="document_personal"),
+            # The library's default order, and the years menu's min/max.
+            models.Index(
+                fields=["residence", "-date", "-id"],
+                condition=Q(owner__isnull=True, archived_at__isnull=True),
+                name="document_recent",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.postgres.search import SearchHeadline, SearchRank
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import ExtractYear
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from copro.lib import search
@@ -59,6 +59,8 @@ def library(standing: Standing, *, archived: bool = False) -> QuerySet[Document]
         )
         .filter(_visible(standing))
         .select_related("current_version", "residence")
+        # The search vector and the PDFs' text are big and never shown in lists.
+        .defer("search", "current_version__text")
     )
 
 
@@ -117,10 +119,7 @@ class Filters:
         return bool(self.q or self.category or self.year or self.kind or self.tag)
 
 
-def search_library(
-    standing: Standing, filters: Filters, *, archived: bool = False
-) -> QuerySet[Document]:
-    """The library filtered and, with a query, ranked with highlighted snippets."""
+def _filtered(standing: Standing, filters: Filters, *, archived: bool):
     documents = library(standing, archived=archived)
     if filters.category:
         documents = documents.filter(category=filters.category)
@@ -130,13 +129,48 @@ def search_library(
         documents = documents.filter(current_version__kind=filters.kind)
     if filters.tag:
         documents = documents.filter(tags__contains=[filters.tag])
+    return documents
+
+
+def search_library(
+    standing: Standing, filters: Filters, *, archived: bool = False
+) -> QuerySet[Document]:
+    """The library filtered and, with a query, ranked (best first)."""
+    documents = _filtered(standing, filters, archived=archived)
     if not filters.q:
         return documents.order_by("-date", "-pk")
     query = search.query(filters.q)
     return (
         documents.filter(search=query)
-        .annotate(
-            rank=SearchRank(F("search"), query),
+        .annotate(rank=SearchRank(F("search"), query))
+        .order_by("-rank", "-date", "-pk")
+    )
+
+
+def search_page(
+    standing: Standing,
+    filters: Filters,
+    number,
+    *,
+    archived: bool = False,
+    per_page: int = 25,
+) -> Page:
+    """One page of `search_library`, with highlighted title and text snippets.
+
+    The ranking pages ids only; the 25 rows shown are then loaded with their
+    snippets, so that `ts_headline` runs for what is shown, not for every row a
+    far page skips (one query more than a plain page, constant)."""
+    ranked = search_library(standing, filters, archived=archived)
+    page = Paginator(ranked.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = (
+        Document.objects.filter(pk__in=ids)
+        .select_related("current_version", "residence")
+        .defer("search", "current_version__text")
+    )
+    if filters.q:
+        query = search.query(filters.q)
+        rows = rows.annotate(
             snippet=SearchHeadline(
                 F("current_version__text"),
                 query,
@@ -155,20 +189,43 @@ def search_library(
                 highlight_all=True,
             ),
         )
-        .order_by("-rank", "-date", "-pk")
+    by_id = {document.pk: document for document in rows}
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    return page
+
+
+def with_snippets(documents: QuerySet[Document], q: str) -> QuerySet[Document]:
+    """Each document with `title_snippet` and `snippet` (its text around the words
+    of `q`), the words between MARK_START and MARK_STOP."""
+    query = search.query(q)
+    return documents.annotate(
+        snippet=SearchHeadline(
+            F("current_version__text"),
+            query,
+            config=search.CONFIG,
+            start_sel=MARK_START,
+            stop_sel=MARK_STOP,
+            max_words=35,
+            min_words=15,
+        ),
+        title_snippet=SearchHeadline(
+            "title",
+            query,
+            config=search.CONFIG,
+            start_sel=MARK_START,
+            stop_sel=MARK_STOP,
+            highlight_all=True,
+        ),
     )
 
 
 def facets(standing: Standing) -> dict:
-    """Years and tags present in what this member may see (for the filter menus)."""
-    documents = library(standing).order_by()
-    years = (
-        documents.annotate(year=ExtractYear("date"))
-        .values_list("year", flat=True)
-        .distinct()
-        .order_by("-year")
-    )
-    return {"years": list(years)}
+    """The years to offer in the filter menu: from the newest document this member
+    may see back to the oldest (one indexed query, whatever the volume)."""
+    span = library(standing).order_by().aggregate(first=Min("date"), last=Max("date"))
+    if span["first"] is None:
+        return {"years": []}
+    return {"years": list(range(span["last"].year, span["first"].year - 1, -1))}
 
 
 def versions_of(document: Document) -> QuerySet[DocumentVersion]:

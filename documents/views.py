@@ -40,8 +40,13 @@ def _metadata(form) -> dict:
 def library(request: HttpRequest, standing: Standing) -> HttpResponse:
     archived = request.GET.get("archive") == "1"
     filters = selectors.Filters.from_query(request.GET)
-    documents = selectors.search_library(standing, filters, archived=archived)
-    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.search_page(
+        standing,
+        filters,
+        request.GET.get("page"),
+        archived=archived,
+        per_page=PAGE_SIZE,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -265,8 +265,8 @@ class TestNotifications:
         notified = _notified()
         assert set(notified) == _ids(world, "owner")
         notification = notified[world.user("owner").pk][0]
-        assert notification.title == "Les Tilleuls: new version of “Règlement”"
-        assert "Version 2" in notification.body
+        assert notification.title == "Les Tilleuls : nouvelle version de « Règlement »"
+        assert "La version 2" in notification.body
         assert "Signatures ajoutées" in notification.body
 
     def test_metadata_edits_and_archiving_notify_nobody(

@@ -320,7 +320,8 @@ def test_snippets_escape_what_the_pdf_says(world, django_capture_on_commit_callb
     from documents.templatetags.documents import highlight
 
     found = standing(world.user("owner"), world.home.slug)
-    result = selectors.search_library(found, selectors.Filters(q="ascenseur")).get()
+    found_docs = selectors.search_library(found, selectors.Filters(q="ascenseur"))
+    result = selectors.with_snippets(found_docs, "ascenseur").get()
     html = highlight(result.snippet)
     assert "<mark>ascenseur</mark>" in html
     bare = html.replace("<mark>", "").replace("</mark>", "")
@@ -530,10 +531,11 @@ def test_library_queries_stay_constant(
     login(client, world.user("tenant"))
     url = reverse("documents:library", args=[world.home.slug])
     client.get(url)
-    # session, user, standing, count, page (with versions), years, badge, switcher
-    with django_assert_max_num_queries(8):
+    # session, user, standing, count, page of ids, the page's rows (with versions and
+    # snippets), years, badge, switcher
+    with django_assert_max_num_queries(9):
         client.get(url)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(url, {"q": "contrat", "tag": "x"})
     assert len(response.context["page"]) == min(rows, 25)
 

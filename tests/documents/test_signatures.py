@@ -47,6 +47,14 @@ def signing_dir(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _english(world):
+    """These tests read the pages' English wording: everyone reads English here."""
+    for user in world.users.values():
+        user.language = "en"
+        user.save(update_fields=["language"])
+
+
+@pytest.fixture(autouse=True)
 def _files(settings, tmp_path, signing_dir):
     settings.MEDIA_ROOT = tmp_path
     settings.COPRO_SIGNING_DEV_DIR = str(signing_dir)
