@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_interventions, views, views_sharing
+from . import urls_interventions, urls_stats, views, views_sharing
 
 app_name = "incidents"
 
@@ -31,3 +31,4 @@ urlpatterns = [
          name="thumbnail"),
 ]  # fmt: skip
 urlpatterns += urls_interventions.urlpatterns
+urlpatterns += urls_stats.urlpatterns

@@ -149,8 +149,9 @@ def test_the_residence_life_journey(chromium, asgi_server, tmp_path):
         home.get_by_role("link", name="Ravalement de la façade").first.click()
         image = home.locator("main img").first
         expect(image).to_be_visible()
-        assert home.evaluate(
-            "img => img.complete && img.naturalWidth > 0", image.element_handle()
+        image.scroll_into_view_if_needed()  # lazy images load when near the screen
+        home.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
         )
         assert home.errors == [] and desk.errors == []
     finally:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from guardian.shortcuts import get_perms
 
 from copro.lib.uploads import clean_document
@@ -110,7 +110,7 @@ class TestDelegation:
     def test_refused(self, world, owner, to, error):
         from django.core.exceptions import ValidationError
 
-        with pytest.raises(ValidationError) as raised:
+        with pytest.raises(ValidationError) as raised, translation.override("en"):
             delegate(world, owner=owner, to=to)
         assert error in str(raised.value)
         assert not Delegation.objects.exists()

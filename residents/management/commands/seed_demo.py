@@ -12,9 +12,9 @@ from residents.scale import seed_scale
 class Command(BaseCommand):
     help = (
         "Create the demo residences and accounts (idempotent); "
-        "--scale N adds N large residences; --documents N fills the generated "
-        "residences with N documents in all (for `make bench`, e.g. "
-        "`seed_demo --scale 3 --documents 100000`)."
+        "--scale N adds N large residences; --documents N and --incidents N fill the "
+        "generated residences with N documents / incidents in all (for `make bench`, "
+        "e.g. `seed_demo --scale 3 --documents 100000 --incidents 100000`)."
     )
 
     def add_arguments(self, parser):
@@ -36,14 +36,27 @@ class Command(BaseCommand):
                 "reached (100,000 take a few minutes)"
             ),
         )
+        parser.add_argument(
+            "--incidents",
+            type=int,
+            default=0,
+            metavar="N",
+            help="fill the generated residences up to N incidents and requests in all",
+        )
 
-    def handle(self, *args, scale: int, lots: int, documents: int, **options):
+    def handle(
+        self, *args, scale: int, lots: int, documents: int, incidents: int, **options
+    ):
         rows = seed_demo()
         if scale:
             seed_scale(scale, lots_per_residence=lots)
             self.stdout.write(f"Added {scale} generated residences of {lots} lots.")
         if documents:
             self._documents(documents)
+        if incidents:
+            from incidents.scale import seed_tickets
+
+            self.stdout.write(f"Added {seed_tickets(incidents):,} tickets.")
         self.stdout.write(f"Demo accounts (password: {DEMO_PASSWORD}):")
         for email, role, residence in rows:
             self.stdout.write(f"  {email:36} {role:22} {residence}")
