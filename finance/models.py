@@ -1,0 +1,240 @@
+"""Owner accounts as append-only ledgers, budgets and the calls for funds they produce.
+
+A balance is always the sum of an account's entries, never a stored number. Entries
+are never changed nor deleted (a database trigger refuses it): a correction is a new
+entry that says which one it corrects.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from residents.models import AllocationKey, Lot, Residence
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Account(models.Model):
+    """A co-owner's account in one residence."""
+
+    residence = models.ForeignKey(
+        Residence, on_delete=models.PROTECT, related_name="accounts"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="accounts"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("owner account")
+        verbose_name_plural = _("owner accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["residence", "owner"], name="one_account_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} · {self.residence}"
+
+
+class Budget(models.Model):
+    """The yearly budget voted by the AG, per allocation key, and the fonds de
+    travaux contribution."""
+
+    residence = models.ForeignKey(
+        Residence, on_delete=models.PROTECT, related_name="budgets"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    voted_on = models.DateField(_("voted by the AG on"), null=True, blank=True)
+    works_fund = models.DecimalField(_("fonds de travaux contribution"), **MONEY)
+    instalments = models.PositiveSmallIntegerField(
+        _("instalments"),
+        default=4,
+        help_text=_("Four quarterly calls unless the AG decided otherwise."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["residence", "year"], name="one_budget_a_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(works_fund__gte=0), name="works_fund_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(instalments__in=[1, 2, 3, 4, 6, 12]),
+                name="budget_instalments_divide_the_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.residence} {self.year}"
+
+
+class BudgetLine(models.Model):
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="lines")
+    key = models.ForeignKey(
+        AllocationKey, verbose_name=_("allocation key"), on_delete=models.PROTECT
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "key"], name="budget_key_once"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="budget_line_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.amount}"
+
+
+class CallKind(models.TextChoices):
+    PROVISION = "provision", _("Budget provision")
+    WORKS = "works", _("Works (voted at an AG)")
+
+
+class FundCall(models.Model):
+    """One call for funds: its total is split exactly between the lots."""
+
+    residence = models.ForeignKey(
+        Residence, on_delete=models.PROTECT, related_name="fund_calls"
+    )
+    budget = models.ForeignKey(
+        Budget, on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=CallKind.choices)
+    label = models.CharField(_("label"), max_length=200)
+    period = models.PositiveSmallIntegerField(_("instalment"), default=1)
+    due_on = models.DateField(_("due on"))
+    total = models.DecimalField(_("total"), **MONEY)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("call for funds")
+        verbose_name_plural = _("calls for funds")
+        ordering = ["-due_on", "-pk"]
+        constraints = [
+            # Generating a budget's calls twice creates nothing new.
+            models.UniqueConstraint(
+                fields=["budget", "period"],
+                condition=Q(budget__isnull=False),
+                name="one_call_per_budget_instalment",
+            ),
+        ]
+        indexes = [models.Index(fields=["residence", "-due_on"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CallShare(models.Model):
+    """A lot's share of a call on one key (its tantièmes in that key)."""
+
+    call = models.ForeignKey(FundCall, on_delete=models.CASCADE, related_name="shares")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="call_shares")
+    # Null for the fonds de travaux line (it follows the general key).
+    key = models.ForeignKey(
+        AllocationKey, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    works_fund = models.BooleanField(_("fonds de travaux"), default=False)
+    units = models.PositiveIntegerField(_("tantièmes"))
+    key_units = models.PositiveIntegerField(_("tantièmes of the key"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        verbose_name = _("share of a call")
+        verbose_name_plural = _("shares of a call")
+        indexes = [models.Index(fields=["call", "lot"])]
+
+    def __str__(self) -> str:
+        return f"{self.call} · {self.lot}: {self.amount}"
+
+
+class EntryKind(models.TextChoices):
+    CALL = "call", _("Call for funds")
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    REGULARISATION = "regularisation", _("Year-end regularisation")
+    FEE = "fee", _("Recovery fee")
+
+
+class Entry(models.Model):
+    """One line of an account: positive is owed by the co-owner, negative is paid
+    or credited. Never changed nor deleted (see the trigger in migration 0002)."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    label = models.CharField(_("label"), max_length=200)
+    on = models.DateField(_("date"))
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    call = models.ForeignKey(
+        FundCall, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
+    reason = models.CharField(_("why"), max_length=300, blank=True)
+    # A unique reference from the source (a Stripe event, a bank line…): the same
+    # payment is never posted twice.
+    source_ref = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("account entry")
+        verbose_name_plural = _("account entries")
+        ordering = ["-on", "-pk"]
+        indexes = [models.Index(fields=["account", "-on", "-id"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="entry_not_zero"),
+            models.UniqueConstraint(
+                fields=["account", "call"],
+                condition=Q(kind="call"),
+                name="one_call_entry_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.label} {self.amount}"
