@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from copro.lib.uploads import CleanDocument, MultipleFileField, clean_document
+from copro.lib.uploads import (
+    CleanDocument,
+    MultipleFileField,
+    clean_document,
+    clean_each,
+)
 from residents.models import Lot, User
 
 from .categories import Category
@@ -15,15 +19,7 @@ from .models import Document, Visibility
 
 def _clean_all(uploads) -> list[CleanDocument]:
     """Check every file by content; one message per refused file, naming it."""
-    cleaned, errors = [], []
-    for upload in uploads or []:
-        try:
-            cleaned.append(clean_document(upload))
-        except ValidationError as error:
-            errors.extend(error.messages)
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    return clean_each(uploads, clean_document)
 
 
 class TagsField(forms.CharField):

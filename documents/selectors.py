@@ -169,26 +169,7 @@ def search_page(
         .defer("search", "current_version__text")
     )
     if filters.q:
-        query = search.query(filters.q)
-        rows = rows.annotate(
-            snippet=SearchHeadline(
-                F("current_version__text"),
-                query,
-                config=search.CONFIG,
-                start_sel=MARK_START,
-                stop_sel=MARK_STOP,
-                max_words=35,
-                min_words=15,
-            ),
-            title_snippet=SearchHeadline(
-                "title",
-                query,
-                config=search.CONFIG,
-                start_sel=MARK_START,
-                stop_sel=MARK_STOP,
-                highlight_all=True,
-            ),
-        )
+        rows = with_snippets(rows, filters.q)
     by_id = {document.pk: document for document in rows}
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     return page

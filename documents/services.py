@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from copro.lib import search
+from copro.lib.files import FilesWritten, delete_on_commit
 from copro.lib.uploads import CleanDocument, safe_name
 from residents.models import Lot, Residence, User
 
@@ -38,22 +39,6 @@ def _title_from(name: str) -> str:
     return stem.replace("_", " ").strip()[:200] or _("Document")
 
 
-class _Files:
-    """Files written during one service call, deleted again if the call fails."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-        self.storage = DocumentVersion.file.field.storage
-
-    def __enter__(self) -> _Files:
-        return self
-
-    def __exit__(self, kind, error, trace) -> None:
-        if kind is not None:
-            for name in self.names:
-                self.storage.delete(name)
-
-
 def _add_version(
     document: Document,
     upload: CleanDocument,
@@ -61,7 +46,7 @@ def _add_version(
     by: User,
     note: str,
     number: int,
-    files: _Files,
+    files: FilesWritten,
 ) -> DocumentVersion:
     version = DocumentVersion(
         document=document,
@@ -74,8 +59,7 @@ def _add_version(
         note=note,
         uploaded_by=by,
     )
-    version.file.save(upload.original_name, upload.content, save=False)
-    files.names.append(version.file.name)
+    files.save(version.file, upload.original_name, upload.content)
     version.save()
     document.current_version = version
     document.updated_at = timezone.now()
@@ -116,7 +100,7 @@ def documents_upload(
     _check_visibility(visibility=visibility, members=members, lots=lots)
     tags = normalise_tags(tags)
     created = []
-    with _Files() as files:
+    with FilesWritten() as files:
         for upload in uploads:
             own_title = _title_from(upload.original_name)
             if title and len(uploads) == 1:
@@ -164,7 +148,7 @@ def document_add_version(
         pending.decided_at = timezone.now()
         pending.save(update_fields=["status", "decided_at"])
     last = document.versions.order_by("-number").values_list("number", flat=True)
-    with _Files() as files:
+    with FilesWritten() as files:
         version = _add_version(
             document,
             upload,
@@ -292,7 +276,7 @@ def personal_document_add(
         category=Category.OTHER,
         created_by=owner,
     )
-    with _Files() as files:
+    with FilesWritten() as files:
         _add_version(document, upload, by=owner, note="", number=1, files=files)
     refresh_search(document.pk)
     return document
@@ -300,7 +284,6 @@ def personal_document_add(
 
 @transaction.atomic
 def personal_document_delete(*, document: Document) -> None:
-    names = list(document.versions.values_list("file", flat=True))
+    files = [version.file for version in document.versions.all()]
     document.delete()
-    storage = DocumentVersion.file.field.storage
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    delete_on_commit(*files)

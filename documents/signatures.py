@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from copro.lib.files import FilesWritten
 from copro.lib.sms import SMSError, send_sms
 from copro.lib.uploads import CleanDocument
 from notifications.services import notify
@@ -304,7 +305,7 @@ def _apply_signature(
         sha256=digest,
     )
     last = document.versions.order_by("-number").values_list("number", flat=True)
-    with services._Files() as files:
+    with FilesWritten() as files:
         version = services._add_version(
             document,
             upload,

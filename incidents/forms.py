@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from copro.lib.uploads import MultipleFileField, MultipleFileInput, clean_image
+from copro.lib.uploads import (
+    MultipleFileField,
+    MultipleFileInput,
+    clean_each,
+    clean_image,
+)
 
 from .models import INCIDENT_CATEGORIES, REQUEST_CATEGORIES, Priority, Ticket
 from .services import MAX_PHOTOS
@@ -54,15 +58,7 @@ class TicketForm(forms.ModelForm):
             self.fields["description"].label = _("Your request")
 
     def clean_photos(self):
-        cleaned, errors = [], []
-        for upload in self.cleaned_data.get("photos") or []:
-            try:
-                cleaned.append(clean_image(upload))
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
+        return clean_each(self.cleaned_data.get("photos"), clean_image)
 
 
 class CommentForm(forms.Form):

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from copro.lib.files import FilesWritten
 from copro.lib.uploads import CleanImage
 from notifications.services import notify
 from residents.access import active_memberships
@@ -99,9 +100,7 @@ def _store_photos(
     ticket: Ticket, photos: Sequence[CleanImage], by: User | None
 ) -> None:
     """Write the photos; if one fails, the files already written go too."""
-    storage = Photo.image.field.storage
-    written: list[str] = []
-    try:
+    with FilesWritten() as files:
         for photo in photos:
             row = Photo(
                 ticket=ticket,
@@ -110,15 +109,9 @@ def _store_photos(
                 original_name=photo.original_name,
                 uploaded_by=by,
             )
-            row.image.save(photo.image.name, photo.image, save=False)
-            written.append(row.image.name)
-            row.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
-            written.append(row.thumbnail.name)
+            files.save(row.image, photo.image.name, photo.image)
+            files.save(row.thumbnail, photo.thumbnail.name, photo.thumbnail)
             row.save()
-    except BaseException:
-        for name in written:
-            storage.delete(name)
-        raise
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from residents.views import residence_view
 
 from . import selectors, sharing
 from .models import Delegation, Kind
+from .views import _back, _ticket_or_404
 
 
 class DelegationForm(forms.Form):
@@ -103,20 +104,6 @@ def delegation_revoke(
     sharing.delegation_revoke(delegation=delegation)
     messages.success(request, _("The delegation is revoked."))
     return redirect("incidents:delegations", standing.residence.slug)
-
-
-def _ticket_or_404(standing, ticket_id):
-    ticket = selectors.ticket_for(standing, ticket_id)
-    if ticket is None:
-        raise Http404
-    return ticket
-
-
-def _back(request, ticket, error=None):
-    if error is not None:
-        for message in error.messages:
-            messages.error(request, message)
-    return redirect(ticket.get_absolute_url())
 
 
 @residence_view(Perm.FOLLOW_TICKETS)

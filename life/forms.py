@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from copro.lib.uploads import CleanAttachment, MultipleFileField, clean_attachment
+from copro.lib.uploads import (
+    CleanAttachment,
+    MultipleFileField,
+    clean_attachment,
+    clean_each,
+)
 
 from .models import Announcement, AnnouncementAttachment, Event, EventKind
 
@@ -50,15 +54,7 @@ class AnnouncementForm(EndAfterStartMixin, forms.ModelForm):
 
     def clean_uploads(self) -> list[CleanAttachment]:
         """Check every file by its content; one message per refused file."""
-        cleaned, errors = [], []
-        for upload in self.cleaned_data.get("uploads") or []:
-            try:
-                cleaned.append(clean_attachment(upload))
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
+        return clean_each(self.cleaned_data.get("uploads"), clean_attachment)
 
     class Meta:
         model = Announcement

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from copro.lib.files import FilesWritten, delete_on_commit
 from copro.lib.uploads import CleanAttachment
 from notifications.services import notify
 from residents.access import members_in_audience
@@ -60,9 +61,7 @@ def announcement_update(
 
 def _attach(announcement: Announcement, attachments: Sequence[CleanAttachment]) -> None:
     """Store checked files; if storing one fails, the files already written go too."""
-    written: list[str] = []
-    storage = AnnouncementAttachment.file.field.storage
-    try:
+    with FilesWritten() as files:
         for attachment in attachments:
             row = AnnouncementAttachment(
                 announcement=announcement,
@@ -72,27 +71,18 @@ def _attach(announcement: Announcement, attachments: Sequence[CleanAttachment]) 
                 width=attachment.width,
                 height=attachment.height,
             )
-            row.file.save(attachment.content.name, attachment.content, save=False)
-            written.append(row.file.name)
+            files.save(row.file, attachment.content.name, attachment.content)
             if attachment.thumbnail is not None:
-                row.thumbnail.save(
-                    attachment.thumbnail.name, attachment.thumbnail, save=False
-                )
-                written.append(row.thumbnail.name)
+                thumbnail = attachment.thumbnail
+                files.save(row.thumbnail, thumbnail.name, thumbnail)
             row.save()
-    except BaseException:
-        for name in written:
-            storage.delete(name)
-        raise
 
 
 def _detach(announcement: Announcement, ids: Iterable[int]) -> None:
     """Remove attachments of this announcement; their files go once committed."""
     rows = list(announcement.attachments.filter(pk__in=list(ids)))
-    names = [n for row in rows for n in (row.file.name, row.thumbnail.name) if n]
     announcement.attachments.filter(pk__in=[row.pk for row in rows]).delete()
-    storage = AnnouncementAttachment.file.field.storage
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    delete_on_commit(*(f for row in rows for f in (row.file, row.thumbnail)))
 
 
 def announcement_notify_if_due(*, announcement: Announcement) -> bool:

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from copro.lib.uploads import MultipleFileField, MultipleFileInput, clean_image
+from copro.lib.uploads import (
+    MultipleFileField,
+    MultipleFileInput,
+    clean_each,
+    clean_image,
+)
 
 from .models import PERCENT, Works, WorksStatus
 from .services import MAX_PHOTOS
@@ -81,15 +85,7 @@ class WorksUpdateForm(forms.Form):
 
     def clean_photos(self):
         """Each photo is checked by its content; one bad photo refuses them all."""
-        cleaned, errors = [], []
-        for upload in self.cleaned_data.get("photos") or []:
-            try:
-                cleaned.append(clean_image(upload))
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
+        return clean_each(self.cleaned_data.get("photos"), clean_image)
 
 
 class FollowForm(forms.Form):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 
+from django.db import transaction
 from django.http import FileResponse, Http404
 
 
@@ -31,3 +32,34 @@ def serve_private(field_file, *, filename: str, inline: bool = True) -> FileResp
     if content_type == "application/pdf" or not content_type.startswith("image/"):
         response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+class FilesWritten:
+    """Files a service writes before its rows are saved: if the block fails, they
+    are deleted again, so that a refused upload leaves nothing behind.
+
+        with FilesWritten() as files:
+            files.save(row.image, name, content)
+            row.save()
+    """
+
+    def __init__(self) -> None:
+        self.written: list[tuple[object, str]] = []
+
+    def __enter__(self) -> FilesWritten:
+        return self
+
+    def save(self, field_file, name: str, content) -> None:
+        field_file.save(name, content, save=False)
+        self.written.append((field_file.storage, field_file.name))
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is not None:
+            for storage, name in self.written:
+                storage.delete(name)
+
+
+def delete_on_commit(*field_files) -> None:
+    """Delete these files once the transaction that removed their rows commits."""
+    names = [(f.storage, f.name) for f in field_files if f]
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])

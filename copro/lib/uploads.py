@@ -397,3 +397,17 @@ def clean_document(upload, *, max_bytes: int | None = None) -> CleanDocument:
         size=upload.size,
         sha256=_sha256(upload),
     )
+
+
+def clean_each(uploads, cleaner) -> list:
+    """Check every uploaded file with `cleaner` (e.g. `clean_image`); if any is
+    refused, raise one ValidationError carrying a message per refused file."""
+    cleaned, errors = [], []
+    for upload in uploads or []:
+        try:
+            cleaned.append(cleaner(upload))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
