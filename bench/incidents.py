@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,6 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "copro.settings")
 os.environ["SERVER_TIMING"] = "1"
 
 import django  # noqa: E402
+from measuring import measure, p95  # noqa: E402
 
 django.setup()
 
@@ -37,30 +36,6 @@ from incidents import selectors, stats  # noqa: E402
 from incidents.models import Ticket  # noqa: E402
 from residents.access import standing  # noqa: E402
 from residents.models import Residence  # noqa: E402
-
-TIMING = re.compile(r'desc="(\d+) queries"')
-
-
-def get(client: Client, url: str) -> tuple[float, int]:
-    start = time.perf_counter()
-    response = client.get(url, HTTP_HOST="127.0.0.1")
-    duration = time.perf_counter() - start
-    assert response.status_code == 200, (url, response.status_code)
-    return duration, int(TIMING.search(response["Server-Timing"]).group(1))
-
-
-def measure(client: Client, url: str, requests: int) -> tuple[list[float], int]:
-    get(client, url)  # warm caches (templates, plans, pages of the table)
-    durations, queries = [], 0
-    for _ in range(requests):
-        duration, queries = get(client, url)
-        durations.append(duration)
-    return durations, queries
-
-
-def p95(durations: list[float]) -> float:
-    return statistics.quantiles(durations, n=20, method="inclusive")[18]
-
 
 QUEUE = [
     ("queue (open)", {}),
