@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("albums.urls")),
     path("", include("documents.urls")),
     path("", include("incidents.urls")),
+    path("", include("finance.urls")),
 ]

@@ -45,6 +45,7 @@ class Perm(StrEnum):
     MANAGE_DOCUMENTS = "manage_documents"
     FOLLOW_TICKETS = "follow_tickets"
     HANDLE_TICKETS = "handle_tickets"
+    MANAGE_FINANCE = "manage_finance"
     # Object-level only (django-guardian, on one incident or request): a delegate's.
     FOLLOW_TICKET = "follow_ticket"
 
@@ -61,7 +62,7 @@ _COUNCIL = {
     Perm.MANAGE_DOCUMENTS,
     Perm.FOLLOW_TICKETS,
 }
-_SYNDIC = _COUNCIL | {Perm.MANAGE_RESIDENCE, Perm.HANDLE_TICKETS}
+_SYNDIC = _COUNCIL | {Perm.MANAGE_RESIDENCE, Perm.HANDLE_TICKETS, Perm.MANAGE_FINANCE}
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: frozenset({Perm.VIEW_RESIDENCE}),

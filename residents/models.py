@@ -182,6 +182,7 @@ class Residence(models.Model):
             ("manage_documents", _("Can add and organise the residence's documents")),
             ("follow_tickets", _("Can follow, relay and merge incidents and requests")),
             ("handle_tickets", _("Can handle incidents and requests")),
+            ("manage_finance", _("Can enter budgets, issue calls and record payments")),
         ]
 
     def __str__(self) -> str:
@@ -414,6 +415,7 @@ class Category(models.TextChoices):
     DOCUMENTS = "documents", _("Documents")
     INCIDENTS = "incidents", _("Incidents in the residence")
     REQUESTS = "requests", _("My requests to the syndic")
+    CHARGES = "charges", _("Charges, calls for funds and payments")
 
 
 class CommunicationPreference(models.Model):
