@@ -38,6 +38,7 @@ def dashboard_context(standing: Standing) -> dict:
     from albums.selectors import dashboard_latest_photos
     from directory.selectors import dashboard_contracts_to_renew
     from documents.signatures import dashboard_signatures
+    from finance.selectors import dashboard_balance
     from incidents.selectors import dashboard_tickets
     from life.selectors import announcements_for, upcoming_events
     from works.selectors import dashboard_works
@@ -54,6 +55,7 @@ def dashboard_context(standing: Standing) -> dict:
         "latest_photos": dashboard_latest_photos(standing),
         **dashboard_tickets(standing),
         "signatures_waiting": dashboard_signatures(standing),
+        "charges": dashboard_balance(standing) if standing.is_owner else None,
     }
     if standing.can(Perm.MANAGE_MEMBERS):
         pending = list(residents_selectors.pending_requests(standing.residence)[:5])

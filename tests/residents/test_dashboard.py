@@ -124,7 +124,7 @@ def test_council_dashboard_queries_stay_constant(
     # announcements, events, next AG, works, photos, my tickets, urgent incidents,
     # pending requests (+ their count when 5 or more), activity: waiting requests,
     # decisions, announcements, works updates, photos, tickets; contracts to renew;
-    # documents to sign
-    with django_assert_max_num_queries(29):
+    # documents to sign; my charges (account, balance, next call)
+    with django_assert_max_num_queries(32):
         response = client.get(_url(world))
     assert len(response.context["activity"]) == min(10, 2 * rows)

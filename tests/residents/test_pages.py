@@ -52,8 +52,9 @@ class TestDashboard:
         # session, user, standing, membership + lots + shares, 3 counts, switcher,
         # unread notifications, latest announcements, next events, next AG, works in
         # progress, latest photos, my open incidents, urgent incidents, documents to
-        # sign, and (first visit only) savepoint + session update + release
-        with django_assert_max_num_queries(22):
+        # sign, my charges (account, balance, next call), and (first visit only)
+        # savepoint + session update + release
+        with django_assert_max_num_queries(25):
             client.get(_dashboard(world))
         general = world.home.allocation_keys.get(is_general=True)
         membership = owner.memberships.get()
@@ -61,7 +62,7 @@ class TestDashboard:
             lot = Lot.objects.create(residence=world.home, number=number)
             LotShare.objects.create(lot=lot, key=general, units=10)
             membership.lots.add(lot)
-        with django_assert_max_num_queries(19):  # no session write this time
+        with django_assert_max_num_queries(22):  # no session write this time
             response = client.get(_dashboard(world))
         assert len(response.context["membership"].lots.all()) == 22
 
