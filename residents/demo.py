@@ -277,10 +277,12 @@ def _seed_apps(residences: dict[str, Residence]) -> None:
     from albums import demo as albums_demo
     from directory import demo as directory_demo
     from documents import demo as documents_demo
+    from finance import demo as finance_demo
     from incidents import demo as incidents_demo
     from works import demo as works_demo
 
-    apps = (directory_demo, works_demo, albums_demo, documents_demo, incidents_demo)
+    apps = (directory_demo, works_demo, albums_demo, documents_demo, incidents_demo,
+            finance_demo)  # fmt: skip
     for app in apps:
         app.seed(residences)
 

@@ -56,3 +56,25 @@ def test_running_it_again_keeps_what_exists_and_what_users_changed():
     owner.refresh_from_db()
     assert owner.first_name == "Renamed"
     assert extra in membership.lots.all()
+
+
+def test_the_demo_owner_has_calls_and_a_payment():
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from finance.models import Entry, FundCall
+    from residents.demo import seed_demo
+
+    seed_demo()
+    calls = FundCall.objects.filter(residence__slug="les-tilleuls")
+    assert calls.count() == 4
+    for call in calls:
+        assert call.shares.aggregate(total=Sum("amount"))["total"] == call.total
+    entries = Entry.objects.filter(
+        account__owner__email="proprietaire.tilleuls@copro.demo"
+    )
+    assert entries.filter(kind="payment").count() == 1
+    assert entries.aggregate(total=Sum("amount"))["total"] > Decimal("0")
+    seed_demo()  # again: nothing new
+    assert FundCall.objects.filter(residence__slug="les-tilleuls").count() == 4
