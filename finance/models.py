@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from residents.models import AllocationKey, Lot, Residence
 
@@ -238,3 +239,103 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} {self.label} {self.amount}"
+
+
+# Payments (appended: the classes above are not changed).
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card")
+    SEPA = "sepa", _("SEPA Direct Debit")
+    TRANSFER = "transfer", _("Bank transfer")
+    CHEQUE = "cheque", _("Cheque")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Processing")
+    SUCCEEDED = "succeeded", _("Received")
+    FAILED = "failed", _("Failed")
+
+
+class Payment(models.Model):
+    """A co-owner's payment. Online ones are posted to the ledger only once a
+    verified Stripe webhook says the money is there."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    method = models.CharField(
+        _("method"),
+        max_length=10,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.CARD,
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.PENDING,
+    )
+    stripe_session_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True
+    )
+    stripe_session_url = models.URLField(max_length=1000, blank=True)
+    stripe_payment_intent = models.CharField(max_length=255, null=True, blank=True)
+    calls = models.ManyToManyField(
+        FundCall, verbose_name=_("calls paid"), blank=True, related_name="payments"
+    )
+    # The minute it was asked for: a double click makes one pending payment.
+    minute = models.DateTimeField()
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    succeeded_at = models.DateTimeField(_("received"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["account", "status", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="payment_amount_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "amount", "minute"],
+                condition=Q(status="pending"),
+                name="one_pending_payment_a_minute",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="succeeded", succeeded_at__isnull=False)
+                | ~Q(status="succeeded"),
+                name="succeeded_payment_has_a_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.amount} € ({self.status})"
+
+
+class StripeEvent(models.Model):
+    """Every verified Stripe event, by its id: each is processed exactly once."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField()
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"
