@@ -367,5 +367,8 @@ COPRO_TICKET_OVERDUE_HOURS = env.int("TICKET_OVERDUE_HOURS", default=48)
 COPRO_TICKET_TARGET_HOURS = {1: 24, 2: 72, 3: 240, 4: 720}
 COPRO_TICKET_TARGET_DEFAULT_HOURS = 240
 COPRO_DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=50 * 1024 * 1024)
+# The residences' bank details printed on call notices (empty: "ask your syndic").
+COPRO_RESIDENCE_IBAN = env("RESIDENCE_IBAN", default="")
+COPRO_RESIDENCE_BIC = env("RESIDENCE_BIC", default="")
 COPRO_API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=60)  # per token, a minute
 COPRO_PERSONAL_SPACE_QUOTA = env.int("PERSONAL_SPACE_QUOTA", default=200 * 1024 * 1024)
