@@ -75,6 +75,14 @@ class FakeStripeHTTP(stripe.HTTPClient):
         pass
 
 
+@pytest.fixture(autouse=True)
+def _english(world):
+    """These tests read the pages' English wording: everyone reads English here."""
+    for user in world.users.values():
+        user.language = "en"
+        user.save(update_fields=["language"])
+
+
 @pytest.fixture
 def fake_stripe(monkeypatch, settings):
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
