@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.mixins import ResidenceScopedAdmin, ScopedInline
+from backoffice.mixins import ReadOnlyMixin, ResidenceScopedAdmin, ScopedInline
 from backoffice.sites import backoffice_site
 from residents.access import Perm
 
@@ -12,7 +12,7 @@ from . import services
 from .models import Album, Photo
 
 
-class PhotoInline(ScopedInline):
+class PhotoInline(ReadOnlyMixin, ScopedInline):
     """Photos, read only: uploads and deletions go through the site (which cleans the
     files and removes them from storage)."""
 
@@ -28,15 +28,6 @@ class PhotoInline(ScopedInline):
             .get_queryset(request)
             .select_related("album__residence", "uploaded_by")
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("thumbnail"))
     def preview(self, photo: Photo) -> str:

@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from backoffice.mixins import ResidenceScopedAdmin, scoped_residences
+from backoffice.mixins import ReadOnlyMixin, ResidenceScopedAdmin, scoped_residences
 from backoffice.sites import backoffice_site
 from residents.access import Perm
 from residents.models import Syndic, SyndicEmployee, SyndicRole
@@ -62,7 +62,7 @@ class ArchivedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ReadOnlyMixin, admin.TabularInline):
     """Versions are read-only: a new one comes from an upload, never an edit."""
 
     model = DocumentVersion
@@ -81,15 +81,6 @@ class VersionInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return True  # the parent admin already scoped the document
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("file"))
     def file_link(self, version: DocumentVersion) -> str:

@@ -1,28 +1,14 @@
 from django.contrib import admin
 
-from backoffice.mixins import ResidenceScopedAdmin
+from backoffice.mixins import ReadOnlyMixin, ResidenceScopedAdmin
 from backoffice.sites import backoffice_site
 from residents.access import Perm
 
 from .models import Entry, Payment
 
 
-class ReadOnly:
-    """Money is written by the services only (posting, webhooks, imports): the back
-    office reads it."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Entry, site=backoffice_site)
-class EntryAdmin(ReadOnly, ResidenceScopedAdmin):
+class EntryAdmin(ReadOnlyMixin, ResidenceScopedAdmin):
     perm = Perm.MANAGE_FINANCE
     residence_path = "account__residence"
     list_display = ["on", "account", "kind", "label", "amount", "due_on", "created_by"]
@@ -33,7 +19,7 @@ class EntryAdmin(ReadOnly, ResidenceScopedAdmin):
 
 
 @admin.register(Payment, site=backoffice_site)
-class PaymentAdmin(ReadOnly, ResidenceScopedAdmin):
+class PaymentAdmin(ReadOnlyMixin, ResidenceScopedAdmin):
     perm = Perm.MANAGE_FINANCE
     residence_path = "account__residence"
     list_display = ["created_at", "account", "amount", "method", "status"]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from backoffice.mixins import ResidenceScopedAdmin
+from backoffice.mixins import ReadOnlyMixin, ResidenceScopedAdmin
 from backoffice.sites import backoffice_site
 from residents.access import Perm
 
@@ -8,7 +8,7 @@ from . import services
 from .models import Works, WorksUpdate
 
 
-class WorksUpdateInline(admin.TabularInline):
+class WorksUpdateInline(ReadOnlyMixin, admin.TabularInline):
     """The timeline, read-only: updates are posted on the site, which notifies the
     followers and keeps photos private."""
 
@@ -24,15 +24,6 @@ class WorksUpdateInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return True  # the parent admin is scoped
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Works, site=backoffice_site)
