@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.postgres.search import SearchHeadline, SearchRank
@@ -100,7 +100,6 @@ class Filters:
     year: int | None = None
     kind: str = ""
     tag: str = ""
-    errors: list[str] = field(default_factory=list)
 
     @classmethod
     def from_query(cls, params) -> Filters:

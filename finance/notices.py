@@ -42,7 +42,7 @@ class LotLines:
 def owned_lot_ids(account: Account) -> list[int]:
     """The lots whose share of a call is posted to this account: the same rule as
     when the calls are issued (two queries)."""
-    owners = services._owners_by_lot(account.residence)
+    owners = services.owners_by_lot(account.residence)
     return sorted(lot for lot, owner in owners.items() if owner == account.owner_id)
 
 

@@ -134,7 +134,7 @@ def due_dates(year: int, count: int) -> list[date]:
     return [date(year, 1 + step * n, 1) for n in range(count)]
 
 
-def _owners_by_lot(residence: Residence) -> dict[int, int]:
+def owners_by_lot(residence: Residence) -> dict[int, int]:
     """Each lot's co-owner (the active owner or council member holding it)."""
     owners = {}
     memberships = (
@@ -171,7 +171,7 @@ def budget_calls_issue(*, budget: Budget, by: User) -> list[FundCall]:
     parts = [(line.key, line.amount, False) for line in lines]
     if budget.works_fund:
         parts.append((general, budget.works_fund, True))
-    owners = _owners_by_lot(residence)
+    owners = owners_by_lot(residence)
     count = budget.instalments
     calls = []
     for period, due_on in enumerate(due_dates(budget.year, count), start=1):

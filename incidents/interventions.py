@@ -30,7 +30,7 @@ from residents.access import Perm, Standing
 from residents.models import User
 
 from .models import Intervention, InterventionDocument, Kind, Ticket
-from .services import _followers, _notify
+from .services import followers, notify_ticket
 
 # A visit given without an end lasts this long in the calendar.
 DEFAULT_VISIT_LENGTH = timedelta(hours=2)
@@ -157,9 +157,9 @@ def _tell_followers(
 ) -> None:
     """The reporter and those who confirmed hear who comes and when."""
     ticket = intervention.ticket
-    _notify(
+    notify_ticket(
         ticket,
-        _followers(ticket) - {by.pk},
+        followers(ticket) - {by.pk},
         "intervention_scheduled",
         provider=str(intervention.provider),
         change=change,

@@ -46,7 +46,7 @@ def _notification_category(ticket: Ticket) -> str:
     return NotificationCategory.REQUESTS
 
 
-def _handlers(ticket: Ticket) -> set[int]:
+def handlers(ticket: Ticket) -> set[int]:
     """Who hears of a new ticket: the syndic's staff, and the council unless it is a
     private request."""
     ids = set(
@@ -66,7 +66,7 @@ def _handlers(ticket: Ticket) -> set[int]:
     return ids
 
 
-def _followers(ticket: Ticket) -> set[int]:
+def followers(ticket: Ticket) -> set[int]:
     """The reporter, their delegates and those who confirmed."""
     from .sharing import delegates_of
 
@@ -76,7 +76,9 @@ def _followers(ticket: Ticket) -> set[int]:
     return ids | delegates_of(ticket)
 
 
-def _notify(ticket: Ticket, recipients: Iterable[int], template: str, **extra) -> None:
+def notify_ticket(
+    ticket: Ticket, recipients: Iterable[int], template: str, **extra
+) -> None:
     recipients = sorted(set(recipients))
     if not recipients:
         return
@@ -149,7 +151,7 @@ def ticket_declare(
     ticket.full_clean()
     ticket.save()
     _store_photos(ticket, photos, reporter)
-    _notify(ticket, _handlers(ticket) - {reporter.pk}, "ticket_new")
+    notify_ticket(ticket, handlers(ticket) - {reporter.pk}, "ticket_new")
     return ticket
 
 
@@ -201,9 +203,9 @@ def ticket_move(
     ticket.status = to_status
     ticket.status_changed_at = timezone.now()
     ticket.save(update_fields=["status", "status_changed_at"])
-    _notify(
+    notify_ticket(
         ticket,
-        (_followers(ticket) | _handlers_if_reporter(ticket, actors)) - {by.pk},
+        (followers(ticket) | handlers_if_reporter(ticket, actors)) - {by.pk},
         "ticket_status",
         status=to_status,
         comment=comment[:300],
@@ -211,9 +213,9 @@ def ticket_move(
     return ticket
 
 
-def _handlers_if_reporter(ticket: Ticket, actors: set[Actor]) -> set[int]:
+def handlers_if_reporter(ticket: Ticket, actors: set[Actor]) -> set[int]:
     # When the reporter closes or reopens, the syndic hears of it.
-    return _handlers(ticket) if actors == {Actor.REPORTER} else set()
+    return handlers(ticket) if actors == {Actor.REPORTER} else set()
 
 
 @transaction.atomic
@@ -223,13 +225,11 @@ def ticket_comment(
     comment = Comment(ticket=ticket, author=author, body=body, internal=internal)
     comment.full_clean()
     comment.save()
-    recipients = (
-        _handlers(ticket) if internal else _followers(ticket) | _handlers(ticket)
+    # Internal notes stay with the council and the syndic.
+    recipients = handlers(ticket) if internal else followers(ticket) | handlers(ticket)
+    notify_ticket(
+        ticket, recipients - {author.pk}, "ticket_comment", comment=body[:300]
     )
-    if internal:
-        # Internal notes stay with the council and the syndic.
-        recipients -= _followers(ticket) - _handlers(ticket)
-    _notify(ticket, recipients - {author.pk}, "ticket_comment", comment=body[:300])
     return comment
 
 

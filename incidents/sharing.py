@@ -26,7 +26,7 @@ from residents.access import Perm, Standing, active_memberships
 from residents.models import Residence, User
 
 from .models import Comment, Delegation, Kind, QuoteRequest, Ticket
-from .services import _handlers, _notify
+from .services import handlers, notify_ticket
 
 FOLLOW = "incidents.follow_ticket"
 
@@ -213,9 +213,11 @@ def ticket_relay(*, ticket: Ticket, by: User, comment: str) -> Ticket:
         body=_("Relayed to the syndic by the council: %(comment)s")
         % {"comment": comment},
     )
-    staff = _handlers(ticket)
+    staff = handlers(ticket)
     followers = {ticket.reporter_id} if ticket.reporter_id else set()
-    _notify(ticket, (staff | followers) - {by.pk}, "ticket_relayed", comment=comment)
+    notify_ticket(
+        ticket, (staff | followers) - {by.pk}, "ticket_relayed", comment=comment
+    )
     return ticket
 
 
@@ -277,7 +279,7 @@ def quote_answer(*, quote: QuoteRequest, by: User, upload) -> QuoteRequest:
     quote.answered_at = timezone.now()
     quote.save(update_fields=["quote", "answered_at"])
     if ticket.reporter_id:
-        _notify(
+        notify_ticket(
             ticket,
             {ticket.reporter_id} - {by.pk},
             "ticket_quote",

@@ -133,6 +133,17 @@ def as_persona(client, world):
     return _as
 
 
+@pytest.fixture
+def english(world):
+    """Every persona reads English (tests that check the pages' English wording;
+    the default language, French, is covered elsewhere)."""
+    from residents.models import User
+
+    User.objects.filter(pk__in=[u.pk for u in world.users.values()]).update(
+        language="en"
+    )
+
+
 requires_redis = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: no Redis to test"
 )

@@ -204,3 +204,28 @@ def asgi_server(settings, tmp_path):
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+
+
+def signed_in_page(chromium, base_url: str, user=None, *, size: str = "desktop"):
+    """A new browser context at `base_url`, signed in as `user` (staff with their MFA
+    step) or anonymous, and its page: console errors in `page.errors`, CSP
+    violations in `window.__cspViolations`. Returns (context, page)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from ..conftest import login
+
+    context = chromium.new_context(base_url=base_url, locale="en-US", **VIEWPORTS[size])
+    context.set_default_timeout(15_000)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    if user is not None:
+        client = login(Client(), user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}]
+        )
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return context, page

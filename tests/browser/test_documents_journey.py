@@ -10,8 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 from weasyprint import HTML
 
@@ -19,9 +17,9 @@ from documents import signing
 from documents.models import Document, SignatureRequest, SignatureStatus
 from residents.models import Role, SyndicRole
 
-from ..conftest import give_mfa, login
+from ..conftest import give_mfa
 from ..factories import make_employee, make_member, make_residence, make_user
-from .conftest import VIEWPORTS
+from .conftest import signed_in_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,25 +32,6 @@ def _files(settings, tmp_path):
     settings.COPRO_SIGNING_DEV_DIR = str(tmp_path / "signing")
     settings.COPRO_SIGNING_CERT = ""
     settings.COPRO_SIGNING_KEY = ""
-
-
-def _context(chromium, live_server, user=None):
-    context = chromium.new_context(
-        base_url=live_server.url, locale="en-US", **VIEWPORTS["desktop"]
-    )
-    context.set_default_timeout(15_000)
-    if user is not None:
-        client = login(Client(), user)
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
-    return context
 
 
 def test_upload_find_protect_share_and_sign(chromium, live_server, tmp_path):
@@ -74,8 +53,8 @@ def test_upload_find_protect_share_and_sign(chromium, live_server, tmp_path):
     contexts = []
     try:
         # The syndic uploads it, for co-owners only.
-        contexts.append(_context(chromium, live_server, manager))
-        desk = contexts[-1].new_page()
+        context, desk = signed_in_page(chromium, live_server.url, manager)
+        contexts.append(context)
         desk.goto(f"/r/{slug}/documents/add/")
         desk.get_by_label("Files:").set_input_files(str(pdf))
         desk.get_by_label("Title:").fill("Rapport de visite")
@@ -85,16 +64,16 @@ def test_upload_find_protect_share_and_sign(chromium, live_server, tmp_path):
         document = Document.objects.get()
 
         # A co-owner finds it by a word of its text, not of its title.
-        contexts.append(_context(chromium, live_server, owner))
-        home = contexts[-1].new_page()
+        context, home = signed_in_page(chromium, live_server.url, owner)
+        contexts.append(context)
         home.goto(f"/r/{slug}/documents/?q=merule")
         result = home.locator(".document")
         expect(result).to_have_count(1)
         expect(result.locator("mark")).to_have_text("mérule")
 
         # A tenant sees nothing, even with the address.
-        contexts.append(_context(chromium, live_server, tenant))
-        other = contexts[-1].new_page()
+        context, other = signed_in_page(chromium, live_server.url, tenant)
+        contexts.append(context)
         other.goto(f"/r/{slug}/documents/?q=merule")
         expect(other.locator(".document")).to_have_count(0)
         response = other.goto(f"/r/{slug}/documents/{document.pk}/v1/")
@@ -106,8 +85,8 @@ def test_upload_find_protect_share_and_sign(chromium, live_server, tmp_path):
         desk.get_by_label("For whom:").fill("Maître Durand, notaire")
         desk.get_by_role("button", name="Create the link").click()
         public_url = desk.locator("#share-url").input_value()
-        contexts.append(_context(chromium, live_server))
-        notary = contexts[-1].new_page()
+        context, notary = signed_in_page(chromium, live_server.url)
+        contexts.append(context)
         notary.goto(public_url)
         expect(notary.locator("main")).to_contain_text("Rapport de visite")
         with notary.expect_download() as download:

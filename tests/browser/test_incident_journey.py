@@ -7,8 +7,6 @@ rates the handling; the statistics page counts it. Everyone works in English her
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -17,34 +15,10 @@ from incidents.models import Ticket
 from incidents.workflow import Status
 from residents.models import Role, SyndicRole
 
-from ..conftest import login
 from ..factories import make_employee, make_member, make_residence, make_user
-from .conftest import RECORD_CSP_VIOLATIONS, VIEWPORTS
+from .conftest import signed_in_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _page(chromium, live_server, user, size="desktop"):
-    client = login(Client(), user)  # staff get their MFA step in the session too
-    context = chromium.new_context(
-        base_url=live_server.url, locale="en-US", **VIEWPORTS[size]
-    )
-    context.set_default_timeout(15_000)
-    context.add_init_script(RECORD_CSP_VIOLATIONS)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.errors = []
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    return context, page
 
 
 def test_an_urgent_leak_from_declaration_to_rating(chromium, live_server, tmp_path):
@@ -69,7 +43,7 @@ def test_an_urgent_leak_from_declaration_to_rating(chromium, live_server, tmp_pa
     contexts = []
     try:
         # The tenant, on a phone, declares the leak with a photo.
-        context, phone = _page(chromium, live_server, tenant, size="phone")
+        context, phone = signed_in_page(chromium, live_server.url, tenant, size="phone")
         contexts.append(context)
         phone.goto(f"/r/{slug}/incidents/new/")
         phone.get_by_label("Category:").select_option("water")
@@ -83,7 +57,7 @@ def test_an_urgent_leak_from_declaration_to_rating(chromium, live_server, tmp_pa
         assert ticket.urgency == "urgent" and ticket.photos.count() == 1
 
         # A neighbour sees it before declaring the same thing, and confirms it.
-        context, other = _page(chromium, live_server, neighbour)
+        context, other = signed_in_page(chromium, live_server.url, neighbour)
         contexts.append(context)
         other.goto(f"/r/{slug}/incidents/new/")
         other.get_by_label("Category:").select_option("water")
@@ -94,7 +68,7 @@ def test_an_urgent_leak_from_declaration_to_rating(chromium, live_server, tmp_pa
         expect(other.get_by_text("You confirmed this incident.")).to_be_visible()
 
         # The syndic acknowledges it, sends a provider, resolves it.
-        context, desk = _page(chromium, live_server, manager)
+        context, desk = signed_in_page(chromium, live_server.url, manager)
         contexts.append(context)
         desk.goto(ticket.get_absolute_url())
         for status, comment in [

@@ -11,7 +11,6 @@ import time
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -20,7 +19,7 @@ from residents.models import Role, SyndicRole
 
 from ..conftest import requires_redis
 from ..factories import make_employee, make_member, make_residence, make_user
-from .conftest import VIEWPORTS
+from .conftest import signed_in_page
 
 pytestmark = [
     requires_redis,
@@ -33,27 +32,6 @@ pytestmark = [
 ]
 
 PUSH_MS = 8_000  # far below the 120 s safety-net polling
-
-
-def _signed_in(chromium, url, user, size="desktop"):
-    client = Client()
-    client.force_login(user)
-    context = chromium.new_context(base_url=url, locale="en-US", **VIEWPORTS[size])
-    context.set_default_timeout(15_000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.errors = []
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    return context, page
 
 
 def _subscribed(user) -> bool:
@@ -92,8 +70,8 @@ def test_the_residence_life_journey(chromium, asgi_server, tmp_path):
     )
     slug = residence.slug
 
-    owner_context, home = _signed_in(chromium, asgi_server, owner, size="phone")
-    manager_context, desk = _signed_in(chromium, asgi_server, manager)
+    owner_context, home = signed_in_page(chromium, asgi_server, owner, size="phone")
+    manager_context, desk = signed_in_page(chromium, asgi_server, manager)
     try:
         home.goto(f"/r/{slug}/")
         badge = home.locator("#notification-badge")

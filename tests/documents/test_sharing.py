@@ -15,7 +15,7 @@ from django.utils import timezone
 from documents import services, sharing
 from documents.models import Document, ShareAccess, ShareLink, Visibility
 from residents.access import standing
-from residents.models import Membership, Role, User
+from residents.models import Membership, Role
 
 from ..conftest import MATRIX_ARGS, login, matrix_cells
 from .test_library import add, pdf_bytes
@@ -32,11 +32,8 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _english(world, client):
+def _english(english, client):
     """Pages in English, whatever the catalogue says (members and visitors)."""
-    User.objects.filter(pk__in=[u.pk for u in world.users.values()]).update(
-        language="en"
-    )
     client.cookies["django_language"] = "en"
 
 

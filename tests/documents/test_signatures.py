@@ -47,11 +47,8 @@ def signing_dir(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _english(world):
-    """These tests read the pages' English wording: everyone reads English here."""
-    for user in world.users.values():
-        user.language = "en"
-        user.save(update_fields=["language"])
+def _english(english):
+    """These tests read the English wording (see `english`)."""
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,6 @@ from documents.models import Visibility
 from notifications.models import Notification
 from residents.access import standing
 from residents.models import Category as NotificationCategory
-from residents.models import User
 
 from ..conftest import MATRIX_ARGS, login, matrix_cells
 from .test_library import add, pdf_bytes
@@ -34,11 +33,8 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _english(world):
-    """Pages, messages and folder names in English, whatever the catalogue says."""
-    User.objects.filter(pk__in=[u.pk for u in world.users.values()]).update(
-        language="en"
-    )
+def _english(english):
+    """These tests read the English wording (see `english`)."""
 
 
 def _zip_url(world):

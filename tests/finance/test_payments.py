@@ -76,11 +76,8 @@ class FakeStripeHTTP(stripe.HTTPClient):
 
 
 @pytest.fixture(autouse=True)
-def _english(world):
-    """These tests read the pages' English wording: everyone reads English here."""
-    for user in world.users.values():
-        user.language = "en"
-        user.save(update_fields=["language"])
+def _english(english):
+    """These tests read the English wording (see `english`)."""
 
 
 @pytest.fixture

@@ -86,12 +86,30 @@ VIEWS = [
     ("incidents:move", "post", _ticket, MOVE_POST),
     ("incidents:priority", "post", _ticket, HANDLE_POST),
     ("incidents:merge", "post", _ticket, FOLLOW_POST),
+    # Members may try; the service refuses what is not theirs, with a message.
+    ("incidents:confirm", "post", _ticket, POST_OK),
+    ("incidents:rate", "post", _ticket, POST_OK),
+    (
+        "incidents:photo",
+        "get",
+        lambda w, t: [w.home.slug, t.pk, t.photos.get().pk],
+        READ,
+    ),
+    (
+        "incidents:thumbnail",
+        "get",
+        lambda w, t: [w.home.slug, t.pk, t.photos.get().pk],
+        READ,
+    ),
 ]
 
 
 @pytest.mark.parametrize(MATRIX_ARGS, matrix_cells(VIEWS))
-def test_role_matrix(world, as_persona, name, method, args, persona, expected):
-    ticket = declare(world)
+def test_role_matrix(world, as_persona, name, method, args, persona, expected, _media):
+    from copro.lib.uploads import clean_image
+
+    photo = clean_image(SimpleUploadedFile("fuite.jpg", jpeg()))
+    ticket = declare(world, photos=[photo])
     other = declare(world, title="Même fuite")
     client = as_persona(persona)
     data = {
@@ -109,6 +127,7 @@ def test_role_matrix(world, as_persona, name, method, args, persona, expected):
         ticket.refresh_from_db()
         assert ticket.status == Status.NEW and ticket.priority is None
         assert ticket.merged_into is None
+        assert ticket.confirmation_count == 0 and ticket.rating is None
         assert Ticket.objects.count() == 2
         assert not Comment.objects.exists() and not Transition.objects.exists()
 
