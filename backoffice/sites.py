@@ -39,9 +39,12 @@ class BackofficeSite(admin.AdminSite):
         return HttpResponseRedirect(reverse("account_logout"))
 
     def get_urls(self):
+        from finance import backoffice as finance_backoffice
+
         from . import views
 
         return [
+            *finance_backoffice.urls(self),
             path(
                 "residences/new/",
                 self.admin_view(views.residence_create),

@@ -171,6 +171,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=0),
     },
     "purge-expired-zips": {"task": "documents.tasks.purge_zips", "schedule": 3600.0},
+    "payment-reminders": {
+        "task": "finance.reminders.send_daily",
+        "schedule": crontab(hour=8, minute=0),
+    },
     "daily-digests": {
         "task": "notifications.tasks.daily_digests",
         "schedule": crontab(hour=7, minute=0),

@@ -136,6 +136,13 @@ class FundCall(models.Model):
         blank=True,
         related_name="+",
     )
+    works = models.ForeignKey(
+        "WorksCall",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls",
+    )
 
     class Meta:
         verbose_name = _("call for funds")
@@ -147,6 +154,11 @@ class FundCall(models.Model):
                 fields=["budget", "period"],
                 condition=Q(budget__isnull=False),
                 name="one_call_per_budget_instalment",
+            ),
+            models.UniqueConstraint(
+                fields=["works", "period"],
+                condition=Q(works__isnull=False),
+                name="one_call_per_works_instalment",
             ),
         ]
         indexes = [models.Index(fields=["residence", "-due_on"])]
@@ -339,3 +351,323 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type}"
+
+
+# Exceptional calls, year-end regularisation (appended).
+
+
+class WorksCall(models.Model):
+    """Works voted at an AG, called on their own schedule (one FundCall per
+    instalment, kind WORKS), split on the key the AG chose."""
+
+    residence = models.ForeignKey(
+        Residence, on_delete=models.PROTECT, related_name="works_calls"
+    )
+    label = models.CharField(_("works"), max_length=200)
+    decided_on = models.DateField(_("voted by the AG on"))
+    key = models.ForeignKey(
+        AllocationKey, verbose_name=_("allocation key"), on_delete=models.PROTECT
+    )
+    total = models.DecimalField(_("total"), **MONEY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("works call")
+        verbose_name_plural = _("works calls")
+        ordering = ["-decided_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__gt=0), name="works_call_total_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class YearClosing(models.Model):
+    """The year's accounts approved by the AG: the actual expenses per key. Posting
+    it compares each lot's actual share with the provisions called and posts the
+    difference (one regularisation entry per co-owner)."""
+
+    budget = models.OneToOneField(
+        Budget, on_delete=models.PROTECT, related_name="closing"
+    )
+    approved_on = models.DateField(_("accounts approved by the AG on"))
+    posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("approved accounts")
+        verbose_name_plural = _("approved accounts")
+
+    def __str__(self) -> str:
+        return str(self.budget)
+
+
+class ClosingLine(models.Model):
+    closing = models.ForeignKey(
+        YearClosing, on_delete=models.CASCADE, related_name="lines"
+    )
+    key = models.ForeignKey(
+        AllocationKey, verbose_name=_("allocation key"), on_delete=models.PROTECT
+    )
+    actual = models.DecimalField(_("actual expenses"), **MONEY)
+
+    class Meta:
+        verbose_name = _("actual expenses on a key")
+        verbose_name_plural = _("actual expenses per key")
+        constraints = [
+            models.UniqueConstraint(fields=["closing", "key"], name="closing_key_once"),
+            models.CheckConstraint(
+                condition=Q(actual__gte=0), name="closing_actual_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.actual}"
+
+
+# Bank statements (appended).
+
+
+class BankFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    CAMT053 = "camt053", "CAMT.053"
+    OFX = "ofx", "OFX"
+
+
+class BankImport(models.Model):
+    """One bank statement file imported by the syndic."""
+
+    residence = models.ForeignKey(
+        Residence, on_delete=models.PROTECT, related_name="bank_imports"
+    )
+    file_name = models.CharField(_("file"), max_length=255)
+    format = models.CharField(_("format"), max_length=10, choices=BankFormat.choices)
+    sha256 = models.CharField(max_length=64)
+    line_count = models.PositiveIntegerField(_("lines read"), default=0)
+    new_count = models.PositiveIntegerField(_("new lines"), default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bank statement import")
+        verbose_name_plural = _("bank statement imports")
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class BankLineStatus(models.TextChoices):
+    UNMATCHED = "unmatched", _("To match")
+    PROPOSED = "proposed", _("Match proposed")
+    POSTED = "posted", _("Posted")
+    IGNORED = "ignored", _("Ignored")
+
+
+class BankLine(models.Model):
+    """A credit line of a bank statement. Its fingerprint (the bank's transaction
+    id, else a hash of its content and rank) is unique per residence: importing the
+    same statement again adds nothing."""
+
+    residence = models.ForeignKey(
+        Residence, on_delete=models.PROTECT, related_name="bank_lines"
+    )
+    statement = models.ForeignKey(
+        BankImport, on_delete=models.PROTECT, related_name="lines"
+    )
+    fingerprint = models.CharField(max_length=128)
+    booked_on = models.DateField(_("booked on"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    label = models.CharField(_("label"), max_length=500, blank=True)
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    counterparty = models.CharField(_("from"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=BankLineStatus.choices,
+        default=BankLineStatus.UNMATCHED,
+    )
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("co-owner account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_lines",
+    )
+    payment = models.OneToOneField(
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_line",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["booked_on", "pk"]
+        indexes = [models.Index(fields=["residence", "status", "booked_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["residence", "fingerprint"], name="bank_line_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="posted") | Q(payment__isnull=False),
+                name="posted_bank_line_has_payment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booked_on} {self.amount} {self.label}"
+
+
+# Reminders (appended).
+
+
+class ReminderPolicy(models.Model):
+    """A residence's reminder settings (the syndic's choice): none is sent while
+    disabled."""
+
+    residence = models.OneToOneField(
+        Residence, on_delete=models.CASCADE, related_name="reminder_policy"
+    )
+    enabled = models.BooleanField(_("send reminders"), default=True)
+    friendly_days_before = models.PositiveSmallIntegerField(
+        _("friendly reminder, days before the due date"), default=7
+    )
+    late_days_after = models.PositiveSmallIntegerField(
+        _("reminder, days after the due date"), default=10
+    )
+    formal_days_after = models.PositiveSmallIntegerField(
+        _("formal notice (mise en demeure), days after the due date"), default=30
+    )
+    council_sees_debtors = models.BooleanField(
+        _("the council sees the names of co-owners in arrears"),
+        default=False,
+        help_text=_("Only if the residence's rules allow it."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(formal_days_after__gt=models.F("late_days_after")),
+                name="formal_notice_after_reminder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.residence)
+
+
+class ReminderStep(models.TextChoices):
+    FRIENDLY = "friendly", _("Friendly reminder")
+    LATE = "late", _("Payment reminder")
+    FORMAL = "formal", _("Formal notice (mise en demeure)")
+
+
+class Reminder(models.Model):
+    """One reminder step sent for one call to one co-owner: recorded once (the
+    unique constraint makes a second run of the daily job send nothing)."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="reminders"
+    )
+    call = models.ForeignKey(FundCall, on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(_("step"), max_length=10, choices=ReminderStep.choices)
+    sent_on = models.DateField(_("sent on"))
+    amount = models.DecimalField(_("amount claimed"), **MONEY)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-sent_on", "-pk"]
+        indexes = [models.Index(fields=["account", "-sent_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "call", "step"], name="one_reminder_step_per_call"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.call} · {self.step}"
+
+
+# Attestations (appended).
+
+
+class AttestationKind(models.TextChoices):
+    PAYMENT = "payment", _("Attestation of payment of charges")
+    STATEMENT = "statement", _("Account statement")
+    YEARLY = "yearly", _("Yearly summary")
+
+
+class Attestation(models.Model):
+    """A PDF issued to a co-owner: its code lets anyone check on a public page that
+    it is genuine and when it was issued (nothing else is shown there)."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="attestations"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=AttestationKind.choices)
+    code = models.CharField(_("verification code"), max_length=32, unique=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField()
+    # The figures stated, frozen when issued, and the hash of the PDF given out.
+    figures = models.JSONField(default=dict)
+    sha256 = models.CharField(max_length=64, blank=True)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("attestation")
+        verbose_name_plural = _("attestations")
+        ordering = ["-issued_at", "-pk"]
+        indexes = [models.Index(fields=["account", "-issued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code}"

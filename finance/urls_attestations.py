@@ -1,0 +1,3 @@
+"""URLs of the attestations part of the finance app (included by finance/urls.py)."""
+
+urlpatterns: list = []

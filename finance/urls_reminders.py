@@ -1,0 +1,3 @@
+"""URLs of the reminders part of the finance app (included by finance/urls.py)."""
+
+urlpatterns: list = []
