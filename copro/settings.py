@@ -343,7 +343,12 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF, "https://accounts.google.com"],
+        # Stripe Checkout: the pay form redirects there (form-action covers redirects).
+        "form-action": [
+            SELF,
+            "https://accounts.google.com",
+            "https://checkout.stripe.com",
+        ],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],
