@@ -38,6 +38,7 @@ def dashboard_context(standing: Standing) -> dict:
     from albums.selectors import dashboard_latest_photos
     from directory.selectors import dashboard_contracts_to_renew
     from documents.signatures import dashboard_signatures
+    from finance.overdue import council_overdue
     from finance.selectors import dashboard_balance
     from incidents.selectors import dashboard_tickets
     from life.selectors import announcements_for, upcoming_events
@@ -56,6 +57,8 @@ def dashboard_context(standing: Standing) -> dict:
         **dashboard_tickets(standing),
         "signatures_waiting": dashboard_signatures(standing),
         "charges": dashboard_balance(standing) if standing.is_owner else None,
+        # Council and syndic only (None for others, without a query).
+        "overdue": council_overdue(standing),
     }
     if standing.can(Perm.MANAGE_MEMBERS):
         pending = list(residents_selectors.pending_requests(standing.residence)[:5])

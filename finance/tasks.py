@@ -9,6 +9,7 @@ from django.utils import formats
 from notifications.services import notify
 from residents.models import Category
 
+from . import reminders  # noqa: F401 (registers finance.reminders.send_daily)
 from .models import Entry, EntryKind, FundCall
 
 
