@@ -371,6 +371,9 @@ LOGGING = {
 # --- Product settings ---
 COPRO_INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=14 * 24 * 3600)
 COPRO_LOT_IMPORT_MAX_BYTES = 1_000_000
+COPRO_BANK_STATEMENT_MAX_BYTES = env.int(
+    "BANK_STATEMENT_MAX_BYTES", default=5 * 1024 * 1024
+)
 COPRO_TICKET_OVERDUE_HOURS = env.int("TICKET_OVERDUE_HOURS", default=48)
 # Target time to resolve, by priority (P1…P4), and without a priority.
 COPRO_TICKET_TARGET_HOURS = {1: 24, 2: 72, 3: 240, 4: 720}
