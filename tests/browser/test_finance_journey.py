@@ -1,19 +1,33 @@
 """Issue #6's journey in a real browser: the syndic enters a budget and issues its
 calls; a co-owner sees the first call, pays it through Stripe Checkout (Stripe faked
 at its HTTP API, its checkout page faked at the browser's network boundary), the
-webhook Stripe sends twice posts the payment once, and the balance updates."""
+webhook Stripe sends twice posts the payment once, and the balance updates; the
+co-owner downloads an attestation that anyone can verify; a neighbour who does not pay
+gets the reminder sequence as the daily job runs on later days."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import urllib.request
 from decimal import Decimal
 
 import pytest
 import stripe
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
-from finance.models import Entry, EntryKind, FundCall, Payment, PaymentStatus
+from finance.models import (
+    Entry,
+    EntryKind,
+    FundCall,
+    Payment,
+    PaymentStatus,
+    Reminder,
+    ReminderStep,
+)
+from finance.reminders import send_daily
 from residents.models import Role, SyndicRole
 
 from ..factories import make_employee, make_member, make_residence, make_user
@@ -72,6 +86,8 @@ def test_budget_calls_pay_once(chromium, live_server, fake_stripe):
     lots = list(residence.lots.order_by("number"))
     owner = make_user(first_name="Paul", last_name="Martin", language="en")
     make_member(residence, Role.OWNER, user=owner, lots=[lots[0]])
+    late = make_user(first_name="Léa", last_name="Roux", language="en")
+    make_member(residence, Role.OWNER, user=late, lots=[lots[1]])
     manager = make_employee(
         residence.syndic, SyndicRole.MANAGER, user=make_user(language="en")
     )
@@ -130,7 +146,43 @@ def test_budget_calls_pay_once(chromium, live_server, fake_stripe):
         home.goto(f"/r/{slug}/charges/")
         # Four calls of 525.00 € issued, one paid: 1,575.00 € remain.
         expect(home.locator("main")).to_contain_text("1,575.00")
-        for page in (desk, home):
+
+        # The attestation of payment downloads at once…
+        home.goto(f"/r/{slug}/charges/attestations/")
+        with home.expect_download() as download:
+            home.get_by_role("button", name="Download the attestation").click()
+        pdf = download.value.path().read_bytes()
+        text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+        code = re.search(r"[A-Z2-9]{4}(?:-[A-Z2-9]{4}){4}", text).group(0)
+
+        # …and anyone holding it checks that it is genuine, and nothing more.
+        context, anyone = signed_in_page(chromium, live_server.url)
+        contexts.append(context)
+        anyone.goto(f"/attestations/verify/?code={code.lower()}")
+        expect(anyone.get_by_role("status", name="Genuine document")).to_be_visible()
+        expect(anyone.locator("main")).not_to_contain_text("Martin")
+        anyone.goto("/attestations/verify/?code=AAAA-BBBB-CCCC-DDDD-EEEE")
+        expect(anyone.locator("main")).to_contain_text("Verification code")
+        expect(anyone.get_by_role("status", name="Genuine document")).to_have_count(0)
+
+        # The daily job, with the clock moved forward: Léa has not paid Q1.
+        for day in ["2026-12-25", "2026-12-25", "2027-01-11", "2027-01-31"]:
+            send_daily.apply(kwargs={"today": day}).get()
+        q1 = FundCall.objects.get(residence=residence, period=1)
+        sent = Reminder.objects.filter(call=q1).order_by("sent_on")
+        assert [(r.account.owner, r.step) for r in sent] == [
+            (late, ReminderStep.FRIENDLY),
+            (late, ReminderStep.LATE),
+            (late, ReminderStep.FORMAL),
+        ]
+        context, neighbour = signed_in_page(chromium, live_server.url, late)
+        contexts.append(context)
+        neighbour.goto("/notifications/")
+        main = neighbour.locator("main")
+        expect(main).to_contain_text("reminder, 1050.00 € due on")
+        expect(main).to_contain_text("payment overdue")
+        expect(main).to_contain_text("formal notice to pay 1050.00 €")
+        for page in (desk, home, anyone, neighbour):
             assert page.errors == [], page.errors
     finally:
         for context in contexts:
