@@ -29,3 +29,11 @@ def test_entries_are_listed_for_the_residences_syndic_only_and_read_only(world, 
     assert add.status_code == 403
     login(client, world.user("other_staff"))
     assert "Chq 1" not in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("model", ["bankline", "reminder", "attestation"])
+def test_statement_lines_reminders_and_attestations_are_read_only(world, client, model):
+    login(client, world.user("manager"))
+    changelist = client.get(reverse(f"backoffice:finance_{model}_changelist"))
+    assert changelist.status_code == 200
+    assert client.get(reverse(f"backoffice:finance_{model}_add")).status_code == 403
