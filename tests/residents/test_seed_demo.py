@@ -63,11 +63,11 @@ def test_the_demo_owner_has_calls_and_a_payment():
 
     from django.db.models import Sum
 
-    from finance.models import Entry, FundCall
+    from finance.models import BankLine, Entry, FundCall
     from residents.demo import seed_demo
 
     seed_demo()
-    calls = FundCall.objects.filter(residence__slug="les-tilleuls")
+    calls = FundCall.objects.filter(residence__slug="les-tilleuls", kind="provision")
     assert calls.count() == 4
     for call in calls:
         assert call.shares.aggregate(total=Sum("amount"))["total"] == call.total
@@ -76,5 +76,16 @@ def test_the_demo_owner_has_calls_and_a_payment():
     )
     assert entries.filter(kind="payment").count() == 1
     assert entries.aggregate(total=Sum("amount"))["total"] > Decimal("0")
+    works = FundCall.objects.filter(residence__slug="les-tilleuls", kind="works")
+    assert works.count() == 3
+    assert sum(c.total for c in works) == Decimal("36000.00")
+    queue = BankLine.objects.filter(residence__slug="les-tilleuls")
+    # The owner's transfer quoting the notice is proposed; a stranger's is not;
+    # the direct debit (money out) is not a line to match.
+    assert sorted(queue.values_list("status", flat=True)) == ["proposed", "unmatched"]
+    assert queue.get(status="proposed").account.owner.email == (
+        "proprietaire.tilleuls@copro.demo"
+    )
     seed_demo()  # again: nothing new
-    assert FundCall.objects.filter(residence__slug="les-tilleuls").count() == 4
+    assert FundCall.objects.filter(residence__slug="les-tilleuls").count() == 7
+    assert queue.count() == 2
