@@ -18,24 +18,18 @@ from decimal import Decimal
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from weasyprint import CSS, HTML, URLFetcher
+
+from copro.lib.pdf import render_pdf
 
 from .models import Attestation, AttestationKind
 
 STYLESHEET = "css/attestation.css"
 TEMPLATE = "finance/pdf/attestation.html"
 ALWAYS_PRINTED = {"provisions", "works_fund", "works", "regularisation", "payments"}
-
-
-class RefuseEveryAddress(URLFetcher):
-    def fetch(self, url, headers=None):
-        raise ValueError(f"Refused address: {url}")
 
 
 def verify_url(code: str) -> str:
@@ -155,7 +149,4 @@ def render(attestation: Attestation) -> bytes:
             # Our own markup, drawn from a URL made of the code's characters only.
             "qr": mark_safe(qr_svg(url)),  # noqa: S308
         }
-        html = render_to_string(TEMPLATE, context)
-    fetcher = RefuseEveryAddress()
-    stylesheet = CSS(filename=finders.find(STYLESHEET), url_fetcher=fetcher)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+        return render_pdf(TEMPLATE, context, STYLESHEET)

@@ -21,13 +21,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.db.models import Q, Sum
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from weasyprint import CSS, HTML, URLFetcher
 
+from copro.lib.pdf import render_pdf
 from residents.access import Perm, Standing
 
 from .allocation import split, to_cents
@@ -38,11 +36,6 @@ STYLESHEET = "css/formal_notice.css"
 ACCELERATION_DAYS = 30  # loi 65-557 art. 19-2
 
 CURRENT, WORKS, FUND, ARREARS = "current", "works", "fund", "arrears"
-
-
-class RefuseEveryAddress(URLFetcher):
-    def fetch(self, url, headers=None):
-        raise ValueError(f"Refused address: {url}")
 
 
 @dataclass
@@ -217,10 +210,7 @@ def reference(reminder: Reminder) -> str:
 
 
 def notice_pdf(context: dict) -> bytes:
-    html = render_to_string("finance/pdf/formal_notice.html", context)
-    fetcher = RefuseEveryAddress()
-    stylesheet = CSS(filename=finders.find(STYLESHEET), url_fetcher=fetcher)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+    return render_pdf("finance/pdf/formal_notice.html", context, STYLESHEET)
 
 
 def pdf_filename(context: dict) -> str:

@@ -13,20 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import CSS, HTML, URLFetcher
+
+from copro.lib.pdf import render_pdf
 
 from . import services
 from .models import Account, CallShare, FundCall
 
 STYLESHEET = "css/notice.css"
-
-
-class _NoFetch(URLFetcher):
-    def fetch(self, url, headers=None):
-        raise ValueError(f"Refused address: {url}")
 
 
 @dataclass
@@ -86,10 +80,7 @@ def notice_context(call: FundCall, account: Account) -> dict | None:
 
 
 def notice_pdf(context: dict) -> bytes:
-    html = render_to_string("finance/pdf/notice.html", context)
-    fetcher = _NoFetch()
-    stylesheet = CSS(filename=finders.find(STYLESHEET), url_fetcher=fetcher)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+    return render_pdf("finance/pdf/notice.html", context, STYLESHEET)
 
 
 def pdf_filename(context: dict) -> str:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import mimetypes
 
-from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import CSS, HTML, URLFetcher
+from weasyprint import URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
+from copro.lib.pdf import render_pdf
 from directory.models import Contact, ContactKind
 
 from .models import Intervention, Photo
@@ -69,10 +68,8 @@ def intervention_pdf(intervention: Intervention) -> bytes:
     """The PDF bytes of the "demande d'intervention" for `intervention` (with its
     ticket, residence, syndic, provider and creator selected)."""
     context = intervention_context(intervention)
-    html = render_to_string("incidents/pdf/intervention.html", context)
     fetcher = _PhotoFetcher(dict(context["photos"]))
-    stylesheet = CSS(filename=finders.find(STYLESHEET), url_fetcher=fetcher)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+    return render_pdf("incidents/pdf/intervention.html", context, STYLESHEET, fetcher)
 
 
 def pdf_filename(intervention: Intervention) -> str:
