@@ -84,17 +84,17 @@ class UploadForm(MetadataForm):
     files = MultipleFileField(
         label=_("Files"),
         max_files=20,
-        help_text=_(
-            "PDF, images or office files; up to 20 files of %(size)s each. "
-            "Each file becomes a document with the details below."
-        )
-        % {"size": filesizeformat(settings.COPRO_DOCUMENT_MAX_BYTES)},
     )
 
     field_order = ["files", "title", "category", "date", "description", "tags"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Built per form, in the reader's language (not once, at import).
+        self.fields["files"].help_text = _(
+            "PDF, images or office files; up to 20 files of %(size)s each. "
+            "Each file becomes a document with the details below."
+        ) % {"size": filesizeformat(settings.COPRO_DOCUMENT_MAX_BYTES)}
         self.fields["title"].required = False
         self.fields["title"].help_text = _(
             "Optional: by default, the name of the file."

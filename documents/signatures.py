@@ -1,5 +1,7 @@
 """Signature requests: syndic staff ask a member to sign a PDF; the member confirms
-their identity again (TOTP code, else a one-time code by SMS) and the platform signs.
+their identity again (their passkey or authenticator app through allauth's
+reauthentication, a TOTP code typed on the sign page, else a one-time code by SMS) and
+the platform signs.
 
 Writes are the `signature_*` services; reads are the selectors below them, always
 scoped by the reader's `Standing`. The cryptography lives in `signing.py`.
@@ -9,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePath
 
@@ -41,17 +46,37 @@ MAX_CODE_ATTEMPTS = 5
 MAX_TOTP_FAILURES = 5
 TOTP_FAILURE_WINDOW = 15 * 60
 VERIFICATION_CACHE_SECONDS = 24 * 3600
+# A confirmation through allauth's reauthentication signs within this delay, once.
+REAUTHENTICATION_MAX_AGE = timedelta(minutes=5)
 
 
 class Confirmation:
-    """How the signer confirmed their identity (stored in `confirmation`)."""
+    """How the signer confirmed their identity (stored in `confirmation`): the factor,
+    whether its code was typed on the sign page or on allauth's confirmation page."""
 
     TOTP = "totp"
+    WEBAUTHN = "webauthn"
     SMS = "sms"
     LABELS = {
         TOTP: gettext_lazy("code from their authenticator app (two-factor)"),
+        WEBAUTHN: gettext_lazy("their passkey or security key (WebAuthn)"),
         SMS: gettext_lazy("one-time code sent by SMS to their verified phone"),
     }
+    # The authenticators that confirm through allauth's reauthentication. Recovery
+    # codes do not: they are for getting back into an account, not for signing.
+    BY_REAUTHENTICATION = (TOTP, WEBAUTHN)
+
+
+@dataclass(frozen=True)
+class Reauthentication:
+    """One MFA reauthentication that allauth recorded in the signer's session: who,
+    with which authenticator (`method` is its type) and when (a Unix time, as
+    allauth records it)."""
+
+    user_id: int
+    method: str
+    authenticator_id: int
+    at: float
 
 
 def sign_url(request: SignatureRequest) -> str:
@@ -70,11 +95,28 @@ def _totp_of(user: User):
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
 
 
-def confirmation_method(user: User) -> str | None:
-    """The strongest way this person can confirm: their TOTP app, else an SMS to a
-    verified phone; None when they have neither (they must set one up first)."""
-    if _totp_of(user) is not None:
+def mfa_types(user: User) -> frozenset[str]:
+    """The types of this person's authenticators that may confirm a signature
+    (`Confirmation.BY_REAUTHENTICATION`), in one query."""
+    from allauth.mfa.models import Authenticator
+
+    return frozenset(
+        Authenticator.objects.filter(
+            user_id=user.pk, type__in=Confirmation.BY_REAUTHENTICATION
+        ).values_list("type", flat=True)
+    )
+
+
+def confirmation_method(user: User, types: frozenset[str] | None = None) -> str | None:
+    """The strongest way this person can confirm on the sign page: a code from their
+    TOTP app, else their passkey (through allauth's reauthentication only), else an
+    SMS to a verified phone; None when they have none (they must set one up first).
+    `types` is `mfa_types(user)` when the caller already has it."""
+    types = mfa_types(user) if types is None else types
+    if Confirmation.TOTP in types:
         return Confirmation.TOTP
+    if Confirmation.WEBAUTHN in types:
+        return Confirmation.WEBAUTHN
     if user.phone and user.phone_verified:
         return Confirmation.SMS
     return None
@@ -231,7 +273,9 @@ def _confirm(request: SignatureRequest, method: str, code: str) -> str | None:
     from allauth.mfa.totp.internal.auth import TOTP
 
     code = "".join(code.split())
-    if method != confirmation_method(request.signer):
+    if method not in (Confirmation.TOTP, Confirmation.SMS) or (
+        method != confirmation_method(request.signer)
+    ):
         return _("Confirm your identity with the method shown on the page.")
     if method == Confirmation.TOTP:
         key = _totp_key(request)
@@ -336,17 +380,41 @@ def _apply_signature(
     return version
 
 
-def signature_sign(
-    *,
+def _confirm_reauthentication(
+    request: SignatureRequest, proof: Reauthentication
+) -> str | None:
+    """None when `proof` confirms the signer's identity, else the message to show.
+    A proof signs once: the first use of it wins, even from two requests at once."""
+    from allauth.mfa.models import Authenticator
+
+    if proof.user_id != request.signer_id:
+        return _("Confirm your identity again.")
+    if proof.method not in Confirmation.BY_REAUTHENTICATION:
+        return _("Confirm with your passkey or your authenticator app.")
+    if time.time() - proof.at > REAUTHENTICATION_MAX_AGE.total_seconds():
+        return _("Your confirmation is more than 5 minutes old: confirm again.")
+    if not Authenticator.objects.filter(
+        pk=proof.authenticator_id, user_id=request.signer_id, type=proof.method
+    ).exists():  # removed since
+        return _("Confirm your identity again.")
+    if not cache.add(
+        f"documents:signature-reauthentication:{proof.user_id}:{proof.at!r}",
+        request.pk,
+        int(REAUTHENTICATION_MAX_AGE.total_seconds()) * 2,
+    ):
+        return _("This confirmation was already used: confirm again.")
+    return None
+
+
+def _sign(
     request: SignatureRequest,
-    method: str,
-    code: str,
-    ip: str | None = None,
-    user_agent: str = "",
+    confirm: Callable[[SignatureRequest], tuple[str | None, str]],
+    *,
+    ip: str | None,
+    user_agent: str,
 ) -> SignatureRequest:
-    """Confirm the signer's identity with `code`, then sign: the signed PDF becomes
-    the document's new current version and the evidence is kept. The request and its
-    document are locked, so a double submit signs once (the second is refused)."""
+    """Lock, check the request still waits on this version, `confirm(locked)` (a
+    message, or None with the method that confirmed), then sign."""
     error = None
     with transaction.atomic():
         # Lock order: the document, then the request (as `document_add_version`).
@@ -374,7 +442,7 @@ def signature_sign(
                     "ask again."
                 )
             )
-        error = _confirm(locked, method, code)
+        error, method = confirm(locked)
         if error is None:
             _apply_signature(
                 locked, document, method=method, ip=ip, user_agent=user_agent
@@ -382,6 +450,44 @@ def signature_sign(
     if error is not None:  # raised after commit: the failed attempt stays counted
         raise ValidationError(error, code="confirmation")
     return locked
+
+
+def signature_sign(
+    *,
+    request: SignatureRequest,
+    method: str,
+    code: str,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> SignatureRequest:
+    """Confirm the signer's identity with `code` (TOTP or SMS), then sign: the signed
+    PDF becomes the document's new current version and the evidence is kept. The
+    request and its document are locked, so a double submit signs once (the second
+    is refused)."""
+    return _sign(
+        request,
+        lambda locked: (_confirm(locked, method, code), method),
+        ip=ip,
+        user_agent=user_agent,
+    )
+
+
+def signature_sign_reauthenticated(
+    *,
+    request: SignatureRequest,
+    proof: Reauthentication,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> SignatureRequest:
+    """Sign on the strength of a fresh MFA reauthentication (passkey or TOTP through
+    allauth's confirmation page): the evidence records its authenticator's type. As
+    `signature_sign`, otherwise."""
+    return _sign(
+        request,
+        lambda locked: (_confirm_reauthentication(locked, proof), proof.method),
+        ip=ip,
+        user_agent=user_agent,
+    )
 
 
 # --- Selectors -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from residents.access import Perm, Standing
 from residents.views import residence_view
 
-from . import selectors, signatures
+from . import selectors, signature_reauth, signatures
 from .models import SignatureRequest, SignatureStatus
 
 PAGE_SIZE = 25
@@ -57,6 +57,12 @@ class CodeForm(forms.Form):
             }
         ),
     )
+
+
+class ConfirmedForm(forms.Form):
+    """Sign after confirming on allauth's page: the sign page's nonce comes back."""
+
+    nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -148,55 +154,114 @@ def _to_sign_or_404(standing: Standing, request_id: int) -> SignatureRequest:
     return found
 
 
-def _render_sign(request, signature_request, form, status=200) -> HttpResponse:
-    return render(
-        request,
-        "documents/signature_sign.html",
-        {
-            "signature_request": signature_request,
-            "document": signature_request.document,
-            "method": signatures.confirmation_method(request.user),
-            "form": form,
-            "pending": signature_request.status == SignatureStatus.PENDING,
-            "code_sent": bool(signature_request.sms_code_hash),
-        },
-        status=status,
+def _render_sign(request, signature_request, form, confirmed=None) -> HttpResponse:
+    pending = signature_request.status == SignatureStatus.PENDING
+    types = signatures.mfa_types(request.user)
+    context = {
+        "signature_request": signature_request,
+        "document": signature_request.document,
+        "method": signatures.confirmation_method(request.user, types),
+        "form": form,
+        "confirmed_form": confirmed,
+        "pending": pending,
+        "code_sent": bool(signature_request.sms_code_hash),
+        "has_passkey": signatures.Confirmation.WEBAUTHN in types,
+    }
+    if pending and types:
+        # Note when the page was opened: a confirmation through allauth's page
+        # counts only if it comes after.
+        context["nonce"] = signature_reauth.page_opened(request, signature_request.pk)
+        proof = signature_reauth.fresh(request, signature_request.pk)
+        context["reauthenticated"] = proof.method if proof else None
+        context["confirm_url"] = signature_reauth.confirm_url(
+            types, request.get_full_path()
+        )
+    return render(request, "documents/signature_sign.html", context)
+
+
+def _signed_or_error(request, standing, signature_request, sign, form, confirmed=None):
+    """Run `sign()`; to the evidence when done (or already decided), else the
+    sign page again with the error on the form that was sent."""
+    try:
+        sign()
+    except ValidationError as error:
+        if error.code == "decided":
+            messages.info(request, error.messages[0])
+            return redirect(
+                "documents:signature_evidence",
+                standing.residence.slug,
+                signature_request.pk,
+            )
+        _add_errors(confirmed or form, error)
+        signature_request.refresh_from_db()
+        return _render_sign(request, signature_request, form, confirmed)
+    messages.success(request, _("The document is signed. Thank you."))
+    return redirect(
+        "documents:signature_evidence", standing.residence.slug, signature_request.pk
     )
 
 
 @residence_view()
 @require_http_methods(["GET", "POST"])
 def sign(request: HttpRequest, standing: Standing, request_id: int) -> HttpResponse:
-    """The signer reviews the document and signs with a fresh code."""
+    """The signer reviews the document and signs with a fresh code, or after
+    confirming who they are on allauth's page (passkey or authenticator app)."""
     signature_request = _to_sign_or_404(standing, request_id)
+    evidence = {
+        "ip": _client_ip(request),
+        "user_agent": request.META.get("HTTP_USER_AGENT", ""),
+    }
+    if request.method == "POST" and "reauthenticated" in request.POST:
+        return _sign_confirmed(request, standing, signature_request, evidence)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            signatures.signature_sign(
+        return _signed_or_error(
+            request,
+            standing,
+            signature_request,
+            lambda: signatures.signature_sign(
                 request=signature_request,
                 method=signatures.confirmation_method(request.user) or "",
                 code=form.cleaned_data["code"],
-                ip=_client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        except ValidationError as error:
-            if error.code == "decided":
-                messages.info(request, error.messages[0])
-                return redirect(
-                    "documents:signature_evidence",
-                    standing.residence.slug,
-                    signature_request.pk,
-                )
-            _add_errors(form, error)
-            signature_request.refresh_from_db()
-        else:
-            messages.success(request, _("The document is signed. Thank you."))
-            return redirect(
-                "documents:signature_evidence",
-                standing.residence.slug,
-                signature_request.pk,
-            )
+                **evidence,
+            ),
+            form,
+        )
     return _render_sign(request, signature_request, form)
+
+
+def _sign_confirmed(request, standing, signature_request, evidence) -> HttpResponse:
+    """The "Sign" button shown once the member confirmed on allauth's page."""
+    if signature_request.status != SignatureStatus.PENDING:  # a double submit
+        messages.info(request, _("This request is no longer waiting for a signature."))
+        return redirect(
+            "documents:signature_evidence",
+            standing.residence.slug,
+            signature_request.pk,
+        )
+    confirmed = ConfirmedForm(request.POST)
+    proof = confirmed.is_valid() and signature_reauth.take(
+        request, signature_request.pk, confirmed.cleaned_data["nonce"]
+    )
+    if not proof:
+        confirmed.add_error(
+            None,
+            _(
+                "Confirm who you are with your passkey or your authenticator app, "
+                "then sign within 5 minutes."
+            ),
+        )
+        return _render_sign(request, signature_request, CodeForm(), confirmed)
+    return _signed_or_error(
+        request,
+        standing,
+        signature_request,
+        lambda: signatures.signature_sign_reauthenticated(
+            request=signature_request, proof=proof, **evidence
+        ),
+        CodeForm(),
+        confirmed,
+    )
 
 
 @residence_view()
