@@ -402,7 +402,7 @@ class YearClosing(models.Model):
         Budget, on_delete=models.PROTECT, related_name="closing"
     )
     approved_on = models.DateField(_("accounts approved by the AG on"))
-    posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
+    posted_at = models.DateTimeField(_("posted on"), null=True, blank=True)
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
