@@ -1,7 +1,7 @@
 """Incidents benchmark: the syndic's queue (with its filters) and the statistics
 pages on 100,000 tickets.
 
-Usage: python bench/incidents.py [--requests 30]
+Usage: python bench/incidents.py [--requests 30] [--only stats]
 Needs `manage.py seed_demo --scale 3` then `manage.py seed_incidents 100000`. Like
 bench/run.py it runs in-process through Django's test client against the configured
 database, as the manager of the generated residence with the most tickets, and gives
@@ -57,6 +57,9 @@ STATS = [
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument(
+        "--only", default="", help="measure only the pages whose name contains this"
+    )
     args = parser.parse_args()
     residence = (
         Residence.objects.filter(slug__startswith="scale-")
@@ -106,6 +109,8 @@ def main() -> None:
         rows.append((name, url, covered))
     counts: dict[int, list[str]] = {}
     for name, url, covered in rows:
+        if args.only not in name:
+            continue
         durations, queries = measure(client, url, args.requests)
         counts.setdefault(queries, []).append(name)
         p50, high = statistics.median(durations), p95(durations)

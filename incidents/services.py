@@ -193,16 +193,21 @@ def ticket_move(
             _("This change of status is not possible from “%(status)s”.")
             % {"status": ticket.get_status_display()}
         ) from exc
+    from_status, now = ticket.status, timezone.now()
+    ticket.status = to_status
+    ticket.status_changed_at = now
+    # The statistics' milestones with the status, in the same write (the database's
+    # trigger on the transition then finds them already set).
+    stamped = ticket.stamp_milestones(to_status, now)
+    ticket.save(update_fields=["status", "status_changed_at", *stamped])
     Transition.objects.create(
         ticket=ticket,
-        from_status=ticket.status,
+        from_status=from_status,
         to_status=to_status,
         by=by,
+        at=now,
         comment=comment,
     )
-    ticket.status = to_status
-    ticket.status_changed_at = timezone.now()
-    ticket.save(update_fields=["status", "status_changed_at"])
     notify_ticket(
         ticket,
         (followers(ticket) | handlers_if_reporter(ticket, actors)) - {by.pk},
@@ -249,16 +254,20 @@ def ticket_merge(*, duplicate: Ticket, into: Ticket, by: User) -> Ticket:
         raise ValidationError(_("That incident is itself a duplicate."))
     duplicate = Ticket.objects.select_for_update().get(pk=duplicate.pk)
     duplicate.merged_into = into
+    from_status, now = duplicate.status, timezone.now()
+    duplicate.status = Status.CLOSED
+    duplicate.status_changed_at = now
+    # Closing stamps no milestone: the duplicate keeps those it had (and the
+    # statistics leave duplicates out).
+    duplicate.save(update_fields=["merged_into", "status", "status_changed_at"])
     Transition.objects.create(
         ticket=duplicate,
-        from_status=duplicate.status,
+        from_status=from_status,
         to_status=Status.CLOSED,
         by=by,
+        at=now,
         comment=_("Duplicate of “%(title)s”.") % {"title": into.title},
     )
-    duplicate.status = Status.CLOSED
-    duplicate.status_changed_at = timezone.now()
-    duplicate.save(update_fields=["merged_into", "status", "status_changed_at"])
     if duplicate.reporter_id and duplicate.reporter_id != into.reporter_id:
         try:
             ticket_confirm(ticket=into, user=duplicate.reporter)
