@@ -273,20 +273,7 @@ def _referenced_calls(residence: Residence, line: BankLine, account: Account):
 def _post(line: BankLine, account: Account, by: User, residence: Residence) -> Payment:
     if account.residence_id != line.residence_id:
         raise ValidationError(_("Choose a co-owner account of this residence."))
-    now = timezone.now()
-    payment = Payment(
-        account=account,
-        amount=line.amount,
-        method=PaymentMethod.TRANSFER,
-        status=PaymentStatus.SUCCEEDED,
-        minute=now.replace(second=0, microsecond=0),
-        created_at=now,
-        succeeded_at=now,
-        created_by=by,
-    )
-    payment.full_clean(validate_constraints=False)
-    payment._history_user = by
-    payment.save()
+    payment = _payment_received(account, line.amount, PaymentMethod.TRANSFER, by)
     if calls := _referenced_calls(residence, line, account):
         payment.calls.set(calls)
     entry_post(
@@ -302,7 +289,7 @@ def _post(line: BankLine, account: Account, by: User, residence: Residence) -> P
     line.account = account
     line.payment = payment
     line.reviewed_by = by
-    line.reviewed_at = now
+    line.reviewed_at = payment.created_at
     line._history_user = by
     line.save(
         update_fields=["status", "account", "payment", "reviewed_by", "reviewed_at"]
@@ -386,20 +373,7 @@ def manual_payment_record(
     source_ref = f"{MANUAL_PREFIX}{token}"
     if Entry.objects.filter(source_ref=source_ref).exists():
         return None
-    now = timezone.now()
-    payment = Payment(
-        account=account,
-        amount=amount,
-        method=method,
-        status=PaymentStatus.SUCCEEDED,
-        minute=now.replace(second=0, microsecond=0),
-        created_at=now,
-        succeeded_at=now,
-        created_by=by,
-    )
-    payment.full_clean(validate_constraints=False)
-    payment._history_user = by
-    payment.save()
+    payment = _payment_received(account, amount, method, by)
     label = str(PaymentMethod(method).label)
     if reference.strip():
         label = f"{label} · {' '.join(reference.split())}"
@@ -416,4 +390,23 @@ def manual_payment_record(
         # The same form sent at once for another account: refused, rolled back.
         raise ValidationError(_("This form was already sent."))
     _notify_received(account.residence, account, amount)
+    return payment
+
+
+def _payment_received(account: Account, amount, method: str, by: User) -> Payment:
+    """A payment the syndic has received (by transfer or cheque): saved as such."""
+    now = timezone.now()
+    payment = Payment(
+        account=account,
+        amount=amount,
+        method=method,
+        status=PaymentStatus.SUCCEEDED,
+        minute=now.replace(second=0, microsecond=0),
+        created_at=now,
+        succeeded_at=now,
+        created_by=by,
+    )
+    payment.full_clean(validate_constraints=False)
+    payment._history_user = by
+    payment.save()
     return payment
