@@ -44,7 +44,8 @@ messages: install ## Update and compile the translation catalogues (needs gettex
 		--ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests --ignore=bench
 	@$(PY) manage.py compilemessages --ignore=.venv
 
-bench: install ## Page benchmarks as ratios to /healthz/ (needs seed_demo --scale 3 --documents 100000 --incidents 100000)
+bench: install ## Page benchmarks as ratios to /healthz/ (needs seed_demo --scale 3 --documents 100000 --incidents 100000 --entries 1000000)
 	@bash scripts/with-db.sh $(PY) bench/run.py
 	@bash scripts/with-db.sh $(PY) bench/documents.py
 	@bash scripts/with-db.sh $(PY) bench/incidents.py
+	@bash scripts/with-db.sh $(PY) bench/finance.py

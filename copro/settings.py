@@ -365,7 +365,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint logs seven INFO lines per PDF: a call's ZIP would flood the log.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # --- Product settings ---

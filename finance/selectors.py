@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import (
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -57,11 +66,23 @@ def entries(account: Account) -> QuerySet[Entry]:
 
 
 def accounts_with_balances(standing: Standing) -> QuerySet[Account]:
-    """Every co-owner account of the residence with its balance (for the syndic)."""
+    """Every co-owner account of the residence with its balance (for the syndic).
+
+    A correlated subquery, not a join: the paginator's COUNT then reads only the
+    accounts, and each balance is summed through the entries' account index."""
+    total = (
+        Entry.objects.filter(account=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     return (
         Account.objects.filter(residence=standing.residence)
         .select_related("owner")
-        .annotate(balance=Coalesce(Sum("entries__amount"), ZERO))
+        .annotate(
+            balance=Coalesce(Subquery(total, output_field=ZERO.output_field), ZERO)
+        )
         .order_by("-balance", "owner__last_name", "owner__first_name")
     )
 

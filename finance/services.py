@@ -1,13 +1,14 @@
 """Writing money: budgets, the calls for funds they produce, and account entries.
 
-Every amount is split with `allocation.split` (exact to the cent); every entry goes
-through `entry_post`, the only writer of the ledger.
+Every amount is split with `allocation.split` (exact to the cent). Entries are
+written by `entry_post` (one at a time), or built by `entry_build` and inserted in
+bulk (a budget's calls: the same validation, one INSERT for every co-owner).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residents.access import COUNCIL_ROLES, active_memberships
-from residents.models import LotShare, Residence, Role, User
+from residents.models import AllocationKey, LotShare, Residence, Role, User
 
 from .allocation import instalments, split
 from .models import (
@@ -39,6 +40,54 @@ def account_for(residence: Residence, owner_id: int) -> Account:
         residence=residence, owner_id=owner_id
     )
     return account
+
+
+def accounts_for(residence: Residence, owner_ids: Iterable[int]) -> dict[int, Account]:
+    """Each owner's account in the residence (created when missing), by owner id:
+    two queries whatever their number. The unique constraint one_account_per_owner
+    settles a race with another writer."""
+    owner_ids = sorted(set(owner_ids))
+    if not owner_ids:
+        return {}
+    Account.objects.bulk_create(
+        [Account(residence=residence, owner_id=owner_id) for owner_id in owner_ids],
+        ignore_conflicts=True,
+    )
+    accounts = Account.objects.filter(residence=residence, owner_id__in=owner_ids)
+    return {account.owner_id: account for account in accounts}
+
+
+# Relations are checked by the database's foreign keys: `full_clean` would run one
+# query per relation and entry.
+_RELATIONS = ["account", "call", "corrects", "created_by"]
+
+
+def entry_build(
+    *,
+    account: Account,
+    kind: str,
+    amount: Decimal,
+    label: str,
+    on: date | None = None,
+    by: User | None = None,
+    **extra,
+) -> Entry:
+    """An entry validated field by field (kind, digits, lengths, dates), not saved:
+    for `Entry.objects.bulk_create`. The database still enforces the rest (foreign
+    keys, non-zero amount, one entry per call and account, unique `source_ref`)."""
+    entry = Entry(
+        account=account,
+        kind=kind,
+        amount=amount,
+        label=label,
+        on=on or timezone.localdate(),
+        created_by=by,
+        **extra,
+    )
+    entry.full_clean(
+        exclude=_RELATIONS, validate_unique=False, validate_constraints=False
+    )
+    return entry
 
 
 def entry_post(
@@ -149,31 +198,25 @@ def owners_by_lot(residence: Residence) -> dict[int, int]:
     return owners
 
 
-@transaction.atomic
-def budget_calls_issue(*, budget: Budget, by: User) -> list[FundCall]:
-    """Issue the budget's provisional calls: each key's yearly amount in exact
-    instalments, each instalment split between the lots bearing the key by their
-    tantièmes; the fonds de travaux on the general key. One ledger entry per
-    co-owner and call. Issuing twice issues nothing new."""
-    budget = Budget.objects.select_for_update().get(pk=budget.pk)
-    if budget.calls.exists():
-        return list(budget.calls.order_by("period"))
-    residence = budget.residence
-    general = residence.allocation_keys.get(is_general=True)
-    lines = list(budget.lines.select_related("key"))
-    if not lines and not budget.works_fund:
-        raise ValidationError(_("The budget is empty."))
-    units: dict[int, dict[int, int]] = defaultdict(dict)  # key → lot → units
-    for share in LotShare.objects.filter(lot__residence=residence).only(
-        "key_id", "lot_id", "units"
-    ):
-        units[share.key_id][share.lot_id] = share.units
+def budget_calls_plan(
+    budget: Budget,
+    *,
+    lines: Iterable[BudgetLine],
+    units: Mapping[int, Mapping[int, int]],
+    general: AllocationKey,
+    by: User | None = None,
+) -> list[tuple[FundCall, list[CallShare]]]:
+    """The budget's calls and their shares, not saved (no query): each key's yearly
+    amount in exact instalments, each instalment split between the lots bearing the
+    key by their tantièmes (`units`: key id → lot id → tantièmes); the fonds de
+    travaux on the general key."""
     parts = [(line.key, line.amount, False) for line in lines]
     if budget.works_fund:
         parts.append((general, budget.works_fund, True))
-    owners = owners_by_lot(residence)
+    if not parts:
+        raise ValidationError(_("The budget is empty."))
     count = budget.instalments
-    calls = []
+    plan = []
     for period, due_on in enumerate(due_dates(budget.year, count), start=1):
         shares = []
         for key, amount, works in parts:
@@ -196,8 +239,8 @@ def budget_calls_issue(*, budget: Budget, by: User) -> list[FundCall]:
                             amount=share,
                         )
                     )
-        call = FundCall.objects.create(
-            residence=residence,
+        call = FundCall(
+            residence=budget.residence,
             budget=budget,
             kind=CallKind.PROVISION,
             label=_("Provision %(period)s/%(count)s %(year)s")
@@ -207,29 +250,93 @@ def budget_calls_issue(*, budget: Budget, by: User) -> list[FundCall]:
             total=sum((s.amount for s in shares), Decimal("0.00")),
             issued_by=by,
         )
-        for share in shares:
-            share.call = call
-        CallShare.objects.bulk_create(shares)
-        _post_call_entries(call, shares, owners, by)
-        calls.append(call)
-    return calls
+        plan.append((call, shares))
+    return plan
 
 
-def _post_call_entries(call, shares, owners: dict[int, int], by) -> None:
+def call_entries_build(
+    call: FundCall,
+    shares: Iterable[CallShare],
+    *,
+    owners: Mapping[int, int],
+    accounts: Mapping[int, Account],
+    by: User | None = None,
+    on: date | None = None,
+) -> list[Entry]:
+    """One entry per co-owner bearing the call (`owners`: lot id → owner id;
+    `accounts`: owner id → account): the sum of their lots' shares."""
     per_owner: dict[int, Decimal] = defaultdict(Decimal)
     for share in shares:
         owner = owners.get(share.lot_id)
         if owner is not None:
             per_owner[owner] += share.amount
-    for owner_id, amount in per_owner.items():
-        if amount:
-            entry_post(
-                account=account_for(call.residence, owner_id),
-                kind=EntryKind.CALL,
-                amount=amount,
-                label=call.label,
-                on=timezone.localdate(),
-                due_on=call.due_on,
-                call=call,
-                by=by,
-            )
+    return [
+        entry_build(
+            account=accounts[owner_id],
+            kind=EntryKind.CALL,
+            amount=amount,
+            label=call.label,
+            on=on,
+            due_on=call.due_on,
+            call=call,
+            by=by,
+        )
+        for owner_id, amount in per_owner.items()
+        if amount
+    ]
+
+
+def lot_units(residence: Residence) -> dict[int, dict[int, int]]:
+    """Every lot's tantièmes in the residence: key id → lot id → units (one query)."""
+    units: dict[int, dict[int, int]] = defaultdict(dict)
+    for key_id, lot_id, value in LotShare.objects.filter(
+        lot__residence=residence
+    ).values_list("key_id", "lot_id", "units"):
+        units[key_id][lot_id] = value
+    return units
+
+
+@transaction.atomic
+def budget_calls_issue(*, budget: Budget, by: User) -> list[FundCall]:
+    """Issue the budget's provisional calls (see `budget_calls_plan`) and post one
+    ledger entry per co-owner and call. Issuing twice issues nothing new.
+
+    A fixed number of queries whatever the number of lots and co-owners: the calls,
+    their shares and their entries are each inserted in one statement (and the
+    unique constraint one_call_entry_per_account stands behind the lock)."""
+    budget = (
+        Budget.objects.select_for_update(of=("self",))
+        .select_related("residence")
+        .get(pk=budget.pk)
+    )
+    if budget.calls.exists():
+        return list(budget.calls.order_by("period"))
+    residence = budget.residence
+    general = residence.allocation_keys.get(is_general=True)
+    plan = budget_calls_plan(
+        budget,
+        lines=budget.lines.select_related("key"),
+        units=lot_units(residence),
+        general=general,
+        by=by,
+    )
+    owners = owners_by_lot(residence)
+    # Accounts for the co-owners billed something (shares are never negative).
+    billed = {
+        owners[share.lot_id]
+        for _call, shares in plan
+        for share in shares
+        if share.amount and share.lot_id in owners
+    }
+    accounts = accounts_for(residence, billed)
+    calls = FundCall.objects.bulk_create([call for call, _shares in plan])
+    entries = []
+    for call, shares in plan:
+        for share in shares:
+            share.call = call
+        entries += call_entries_build(
+            call, shares, owners=owners, accounts=accounts, by=by
+        )
+    CallShare.objects.bulk_create([s for _call, shares in plan for s in shares])
+    Entry.objects.bulk_create(entries)
+    return calls

@@ -11,6 +11,7 @@ from residents.models import Category
 
 from . import reminders  # noqa: F401 (registers finance.reminders.send_daily)
 from .models import Entry, EntryKind, FundCall
+from .notice_batch import render_call_notices  # noqa: F401 (for the worker)
 
 
 @shared_task

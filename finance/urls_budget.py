@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_budget
+from . import views_budget, views_notice_batch
 
 R = "r/<slug:residence>/charges/"
 
@@ -20,5 +20,15 @@ urlpatterns = [
         f"{R}calls/<int:call_id>/notice/",
         views_budget.call_notice,
         name="call_notice",
+    ),
+    path(
+        f"{R}calls/<int:call_id>/notices/",
+        views_notice_batch.call_notices_prepare,
+        name="call_notices_prepare",
+    ),
+    path(
+        f"{R}calls/<int:call_id>/notices.zip",
+        views_notice_batch.call_notices_zip,
+        name="call_notices_zip",
     ),
 ]

@@ -13,8 +13,10 @@ class Command(BaseCommand):
     help = (
         "Create the demo residences and accounts (idempotent); "
         "--scale N adds N large residences; --documents N and --incidents N fill the "
-        "generated residences with N documents / incidents in all (for `make bench`, "
-        "e.g. `seed_demo --scale 3 --documents 100000 --incidents 100000`)."
+        "generated residences with N documents / incidents in all; --entries N gives "
+        "them ten years of charges up to N ledger entries in all (for `make bench`, "
+        "e.g. `seed_demo --scale 3 --documents 100000 --incidents 100000 "
+        "--entries 1000000`)."
     )
 
     def add_arguments(self, parser):
@@ -43,9 +45,27 @@ class Command(BaseCommand):
             metavar="N",
             help="fill the generated residences up to N incidents and requests in all",
         )
+        parser.add_argument(
+            "--entries",
+            type=int,
+            default=0,
+            metavar="N",
+            help=(
+                "give the generated residences ten years of budgets, quarterly calls "
+                "and payments, up to N ledger entries in all, shared evenly; running "
+                "again adds nothing once reached (1,000,000 take a few minutes)"
+            ),
+        )
 
     def handle(
-        self, *args, scale: int, lots: int, documents: int, incidents: int, **options
+        self,
+        *args,
+        scale: int,
+        lots: int,
+        documents: int,
+        incidents: int,
+        entries: int,
+        **options,
     ):
         rows = seed_demo()
         if scale:
@@ -57,9 +77,31 @@ class Command(BaseCommand):
             from incidents.scale import seed_tickets
 
             self.stdout.write(f"Added {seed_tickets(incidents):,} tickets.")
+        if entries:
+            self._entries(entries)
         self.stdout.write(f"Demo accounts (password: {DEMO_PASSWORD}):")
         for email, role, residence in rows:
             self.stdout.write(f"  {email:36} {role:22} {residence}")
+
+    def _entries(self, total: int) -> None:
+        from finance.scale import seed_entries
+
+        if not Residence.objects.filter(slug__startswith="scale-").exists():
+            raise CommandError("--entries needs generated residences: add --scale N.")
+        start = time.monotonic()
+        step = max(total // 10, 1)
+        shown = [0]
+
+        def progress(added: int) -> None:
+            if added - shown[0] >= step:
+                shown[0] = added
+                elapsed = time.monotonic() - start
+                self.stdout.write(f"  {added:,} ledger entries added ({elapsed:.0f} s)")
+
+        added = seed_entries(total, progress=progress)
+        self.stdout.write(
+            f"Added {added:,} ledger entries in {time.monotonic() - start:.0f} s."
+        )
 
     def _documents(self, total: int) -> None:
         residences = list(
