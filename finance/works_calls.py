@@ -10,7 +10,6 @@ instalment, through `services.entry_post`.
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -25,7 +24,7 @@ from residents.models import AllocationKey, LotShare, Residence, User
 
 from . import services
 from .allocation import instalments, split, to_cents
-from .models import Account, CallKind, CallShare, EntryKind, FundCall, WorksCall
+from .models import CallKind, CallShare, Entry, FundCall, WorksCall
 from .tasks import notify_calls_issued
 
 MAX_INSTALMENTS = 60
@@ -215,7 +214,9 @@ def works_call_create(
     works.save()
     key_units = sum(weights.values())
     owners = services.owners_by_lot(residence)
-    accounts: dict[int, Account] = {}
+    accounts = services.accounts_for(
+        residence, {owners[lot] for lot in weights if lot in owners}
+    )
     calls = []
     count = len(plan)
     for period, (due_on, amount) in enumerate(plan, start=1):
@@ -242,34 +243,13 @@ def works_call_create(
             for lot_id, share in split(amount, weights).items()
         ]
         CallShare.objects.bulk_create(shares)
-        _post_entries(call, shares, owners, accounts, by)
+        # Lots whose owner is not on the platform yet have their share, no entry.
+        Entry.objects.bulk_create(
+            services.call_entries_build(
+                call, shares, owners=owners, accounts=accounts, by=by
+            )
+        )
         calls.append(call)
     ids = [call.pk for call in calls]
     transaction.on_commit(lambda: notify_calls_issued.delay(ids))
     return works
-
-
-def _post_entries(call, shares, owners, accounts, by) -> None:
-    """One entry per co-owner for their lots' shares of the call (lots whose owner
-    is not on the platform yet have their share computed, not posted)."""
-    per_owner: dict[int, Decimal] = defaultdict(Decimal)
-    for share in shares:
-        owner = owners.get(share.lot_id)
-        if owner is not None:
-            per_owner[owner] += share.amount
-    today = timezone.localdate()
-    for owner_id, amount in per_owner.items():
-        if not amount:
-            continue
-        if owner_id not in accounts:
-            accounts[owner_id] = services.account_for(call.residence, owner_id)
-        services.entry_post(
-            account=accounts[owner_id],
-            kind=EntryKind.CALL,
-            amount=amount,
-            label=call.label,
-            on=today,
-            due_on=call.due_on,
-            call=call,
-            by=by,
-        )

@@ -290,3 +290,26 @@ def test_equal_schedules_keep_the_day_inside_short_months():
     # More instalments than cents: an instalment would be zero.
     with pytest.raises(ValidationError, match="more than zero"):
         schedule_amounts(D("0.02"), equal_schedule(D("0.02"), 3, date(2027, 1, 1), 1))
+
+
+@pytest.mark.parametrize("lots", [6, 60])
+def test_calling_works_costs_the_same_queries_whatever_the_lots(
+    lots, django_assert_max_num_queries
+):
+    residence = make_residence(lots=lots)
+    for lot in residence.lots.all():
+        make_member(residence, Role.OWNER, lots=[lot])
+    general = residence.allocation_keys.get(is_general=True)
+    with django_assert_max_num_queries(40):
+        works_call_create(
+            residence=residence,
+            label="Toiture",
+            decided_on=date(2026, 6, 12),
+            key=general,
+            total=Decimal("10000.01"),
+            schedule=equal_schedule(Decimal("10000.01"), 3, date(2027, 1, 1), 4),
+            by=None,
+        )
+    entries = Entry.objects.filter(call__works__residence=residence)
+    assert entries.count() == 3 * lots
+    assert entries.aggregate(total=Sum("amount"))["total"] == Decimal("10000.01")
