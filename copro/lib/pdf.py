@@ -17,12 +17,18 @@ class RefuseEveryAddress(URLFetcher):
         raise ValueError(f"Refused address: {url}")
 
 
+PAGE = "css/pdf_page.css"  # A4, page numbers, the font: every document's base
+
+
 def render_pdf(
     template: str, context: dict, stylesheet: str, fetcher: URLFetcher | None = None
 ) -> bytes:
     """The PDF bytes of `template` with `context`, styled by the static file
-    `stylesheet` (e.g. "css/notice.css")."""
+    `stylesheet` (e.g. "css/notice.css") after the shared page sheet."""
     fetcher = fetcher or RefuseEveryAddress()
     html = render_to_string(template, context)
-    css = CSS(filename=finders.find(stylesheet), url_fetcher=fetcher)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[css])
+    sheets = [
+        CSS(filename=finders.find(name), url_fetcher=fetcher)
+        for name in (PAGE, stylesheet)
+    ]
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=sheets)
