@@ -324,7 +324,12 @@ class Photo(models.Model):
 class Delegation(models.Model):
     """A co-owner lets another person follow and comment on their incidents and
     requests: all of them, or chosen ones (then granted one by one through
-    django-guardian), until an end date; revocable at any time."""
+    django-guardian), until an end date; revocable at any time.
+
+    The delegate is a member picked from the residence, or someone named by email
+    (`invited_email`): a person outside the residence, such as a relative or a
+    proxy. Until an account verifies that address, `delegate` stays empty and the
+    delegation grants nothing."""
 
     residence = models.ForeignKey(Residence, on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(
@@ -333,8 +338,11 @@ class Delegation(models.Model):
     delegate = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="delegations_received",
     )
+    invited_email = models.EmailField(_("email"), blank=True)
     all_tickets = models.BooleanField(_("all my incidents and requests"), default=True)
     tickets = models.ManyToManyField(Ticket, verbose_name=_("chosen ones"), blank=True)
     until = models.DateField(_("until"))
@@ -351,11 +359,28 @@ class Delegation(models.Model):
             models.CheckConstraint(
                 condition=~Q(owner=models.F("delegate")), name="no_self_delegation"
             ),
+            models.CheckConstraint(
+                condition=Q(delegate__isnull=False) | ~Q(invited_email=""),
+                name="delegation_delegate_or_email",
+            ),
         ]
-        indexes = [models.Index(fields=["delegate", "residence"])]
+        indexes = [
+            models.Index(fields=["delegate", "residence"]),
+            models.Index(
+                fields=["invited_email"],
+                condition=Q(delegate__isnull=True),
+                name="delegation_pending_email",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.owner} → {self.delegate}"
+        return f"{self.owner} → {self.delegate or self.invited_email}"
+
+    @property
+    def delegate_label(self) -> str:
+        """Who the co-owner named: the address they typed, else the member they
+        picked (never whether that address has an account)."""
+        return self.invited_email or str(self.delegate)
 
 
 class Intervention(models.Model):
@@ -462,3 +487,4 @@ class QuoteRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket} · {self.provider}"
+

@@ -2,7 +2,8 @@
 
 Every member sees the residence's incidents and their own requests; a delegate also
 sees the requests they were given to follow; the council sees requests that are not
-private; the syndic sees everything."""
+private; the syndic sees everything. A delegate who is not a member sees only what
+was delegated to them."""
 
 from __future__ import annotations
 
@@ -22,22 +23,24 @@ def tickets_for(standing: Standing) -> QuerySet[Ticket]:
     """The incidents and requests this member may open (see the module's doc)."""
     from .sharing import delegated_q
 
-    tickets = Ticket.objects.filter(residence=standing.residence)
+    residence, user = standing.residence, standing.user
+    tickets = Ticket.objects.filter(residence=residence)
     if standing.can(Perm.HANDLE_TICKETS):
         pass
     elif standing.can(Perm.FOLLOW_TICKETS):
         tickets = tickets.filter(
             Q(kind=Kind.INCIDENT)
             | Q(private=False)
-            | Q(reporter=standing.user)
-            | delegated_q(standing.user)
+            | Q(reporter=user)
+            | delegated_q(user, residence)
+        )
+    elif standing.can(Perm.VIEW_RESIDENCE):
+        tickets = tickets.filter(
+            Q(kind=Kind.INCIDENT) | Q(reporter=user) | delegated_q(user, residence)
         )
     else:
-        tickets = tickets.filter(
-            Q(kind=Kind.INCIDENT)
-            | Q(reporter=standing.user)
-            | delegated_q(standing.user)
-        )
+        # Not a member (a delegate from outside): what was delegated, nothing else.
+        tickets = tickets.filter(delegated_q(user, residence))
     return tickets.select_related("residence", "reporter")
 
 
@@ -103,6 +106,17 @@ def residence_incidents(standing: Standing, *, open_only: bool = True):
 def mine(standing: Standing) -> QuerySet[Ticket]:
     return annotate_overdue(
         by_criticality(tickets_for(standing).filter(reporter=standing.user))
+    )
+
+
+def followed(standing: Standing) -> QuerySet[Ticket]:
+    """The incidents and requests this person follows on a co-owner's behalf."""
+    from .sharing import delegated_q
+
+    return annotate_overdue(
+        by_criticality(
+            tickets_for(standing).filter(delegated_q(standing.user, standing.residence))
+        )
     )
 
 

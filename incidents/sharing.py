@@ -4,24 +4,32 @@ the syndic, and requests for quotes sent to the residence's providers.
 Delegations on chosen incidents or requests are django-guardian object permissions
 (`incidents.follow_ticket`), granted and withdrawn here with the delegation's life, and
 read back through the access policy (`Standing.can(Perm.FOLLOW_TICKET, ticket)`).
+A delegate who is not a member of the residence stands there as a delegate while a
+delegation is active (residents.access): the incidents pages, the delegated tickets.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 
+from allauth.account.models import EmailAddress
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import BigIntegerField, Q, QuerySet
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
+from copro.lib.emails import send_templated_email
 from directory.models import Contact, ContactKind
+from residents import access
 from residents.access import Perm, Standing, active_memberships
 from residents.models import Residence, User
 
@@ -30,34 +38,60 @@ from .services import handlers, notify_ticket
 
 FOLLOW = "incidents.follow_ticket"
 
+logger = logging.getLogger(__name__)
+
 
 # --- Delegations -----------------------------------------------------------------
 
 
 def active_delegations() -> QuerySet[Delegation]:
-    return Delegation.objects.filter(
-        revoked_at__isnull=True, until__gte=timezone.localdate()
+    """The policy's definition (residents.access): one rule for pages and lists."""
+    return access.active_delegations()
+
+
+def _verified_account(email: str) -> User | None:
+    """The active account that verified `email`, if any."""
+    address = (
+        EmailAddress.objects.filter(
+            email__iexact=email, verified=True, user__is_active=True
+        )
+        .select_related("user")
+        .first()
     )
+    return address.user if address else None
 
 
 @transaction.atomic
 def delegation_create(
     *,
     standing: Standing,
-    delegate: User,
     until: date,
+    delegate: User | None = None,
+    email: str = "",
     all_tickets: bool = True,
     tickets: Sequence[Ticket] = (),
 ) -> Delegation:
-    """A co-owner lets `delegate` (a member of the residence: a tenant, a co-owner,
-    a relative who joined) follow and comment on their incidents and requests."""
+    """A co-owner lets someone follow and comment on their incidents and requests:
+    `delegate`, a member of the residence (a tenant, a co-owner), or whoever owns
+    `email` (a relative, a proxy, inside the residence or not).
+
+    By email, the delegation goes at once to the active account that verified that
+    address; otherwise it waits for one (`delegations_attach`). Either way the
+    address gets the same invitation and the co-owner sees the same thing, so
+    nobody learns whether an address has an account here."""
     owner = standing.user
     if not standing.is_owner:
         raise ValidationError(_("Only a co-owner can delegate."))
-    if delegate.pk == owner.pk:
+    email = User.objects.normalize_email(email.strip()).lower()
+    if (delegate is None) == (not email):
+        raise ValidationError(_("Choose a member or type an email address."))
+    if email:
+        delegate = _verified_account(email)
+    if delegate is not None and delegate.pk == owner.pk:
         raise ValidationError(_("Choose someone else than yourself."))
     if (
-        not active_memberships()
+        not email
+        and not active_memberships()
         .filter(residence=standing.residence, user=delegate)
         .exists()
     ):
@@ -67,7 +101,10 @@ def delegation_create(
     tickets = list(tickets)
     if not all_tickets and not tickets:
         raise ValidationError(_("Choose at least one incident or request."))
-    if any(t.reporter_id != owner.pk for t in tickets):
+    if any(
+        t.reporter_id != owner.pk or t.residence_id != standing.residence.pk
+        for t in tickets
+    ):
         raise ValidationError(
             _("You can only delegate your own incidents and requests.")
         )
@@ -75,14 +112,72 @@ def delegation_create(
         residence=standing.residence,
         owner=owner,
         delegate=delegate,
+        invited_email=email,
         all_tickets=all_tickets,
         until=until,
     )
     if not all_tickets:
         delegation.tickets.set(tickets)
-        for ticket in tickets:
-            assign_perm(FOLLOW, delegate, ticket)
+        _grant(delegation)
+    if email:
+        transaction.on_commit(partial(_send_invitation, delegation.pk))
     return delegation
+
+
+def _grant(delegation: Delegation) -> None:
+    if delegation.delegate_id is None or delegation.all_tickets:
+        return
+    for ticket in delegation.tickets.all():
+        assign_perm(FOLLOW, delegation.delegate, ticket)
+
+
+def _send_invitation(delegation_id: int) -> None:
+    """Email the named address: who delegates what, and how to get in (the same
+    text whether or not the address has an account)."""
+    delegation = (
+        Delegation.objects.select_related("owner", "residence", "delegate")
+        .filter(pk=delegation_id, revoked_at__isnull=True)
+        .first()
+    )
+    if delegation is None:
+        return
+    language = getattr(delegation.delegate, "language", None) or None
+    try:
+        send_templated_email(
+            "delegation_invitation",
+            to=[delegation.invited_email],
+            language=language,
+            context={
+                "delegation": delegation,
+                "owner": delegation.owner,
+                "residence": delegation.residence,
+                "login_path": reverse("account_login"),
+                "signup_path": reverse("account_signup"),
+            },
+        )
+    except OSError:
+        # The delegation stands; the co-owner can tell their delegate themselves.
+        logger.exception("Delegation invitation %s not sent", delegation_id)
+
+
+@transaction.atomic
+def delegations_attach(*, user: User, email: str) -> list[Delegation]:
+    """`user` has just verified `email`: the delegations waiting for that address
+    (still active) become theirs, with the object permissions of chosen tickets."""
+    if not user.is_active:
+        return []
+    pending = list(
+        active_delegations()
+        .filter(delegate__isnull=True, invited_email__iexact=email.strip())
+        .exclude(owner=user)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    for delegation in pending:
+        delegation.delegate = user
+        delegation.save(update_fields=["delegate"])
+        _grant(delegation)
+    return pending
 
 
 @transaction.atomic
@@ -95,9 +190,11 @@ def delegation_revoke(*, delegation: Delegation) -> Delegation:
 
 
 def _withdraw(delegation: Delegation) -> None:
+    if delegation.delegate_id is None:
+        return  # still pending: nothing was granted
     still_granted = set(
         active_delegations()
-        .filter(delegate=delegation.delegate, all_tickets=False)
+        .filter(delegate=delegation.delegate_id, all_tickets=False)
         .exclude(pk=delegation.pk)
         .values_list("tickets", flat=True)
     )
@@ -108,9 +205,16 @@ def _withdraw(delegation: Delegation) -> None:
 
 def expire_delegations() -> int:
     """Cron, daily: withdraw the object permissions of delegations past their end."""
-    expired = Delegation.objects.filter(
-        revoked_at__isnull=True, until__lt=timezone.localdate(), all_tickets=False
-    ).prefetch_related("tickets")
+    expired = (
+        Delegation.objects.filter(
+            revoked_at__isnull=True,
+            until__lt=timezone.localdate(),
+            all_tickets=False,
+            delegate__isnull=False,
+        )
+        .select_related("delegate")
+        .prefetch_related("tickets")
+    )
     count = 0
     for delegation in expired:
         _withdraw(delegation)
@@ -118,11 +222,13 @@ def expire_delegations() -> int:
     return count
 
 
-def delegated_q(user: User) -> Q:
-    """Tickets `user` may follow as someone's delegate: all of a co-owner's (an active
-    "all" delegation), or chosen ones (guardian permission of an active delegation)."""
-    owners = active_delegations().filter(delegate=user, all_tickets=True)
-    chosen = active_delegations().filter(delegate=user, all_tickets=False)
+def delegated_q(user: User, residence: Residence) -> Q:
+    """Tickets `user` may follow as someone's delegate in `residence`: all of a
+    co-owner's (an active "all" delegation), or chosen ones (guardian permission of
+    an active delegation)."""
+    mine = active_delegations().filter(delegate=user, residence=residence)
+    owners = mine.filter(all_tickets=True)
+    chosen = mine.filter(all_tickets=False)
     granted = (
         UserObjectPermission.objects.filter(
             user=user,
@@ -132,8 +238,9 @@ def delegated_q(user: User) -> Q:
         .annotate(ticket_id=Cast("object_pk", BigIntegerField()))
         .values("ticket_id")
     )
-    return Q(reporter__in=owners.values("owner_id")) | (
-        Q(pk__in=granted) & Q(pk__in=chosen.values("tickets"))
+    return Q(residence=residence) & (
+        Q(reporter__in=owners.values("owner_id"))
+        | (Q(pk__in=granted) & Q(pk__in=chosen.values("tickets")))
     )
 
 
@@ -143,7 +250,11 @@ def delegates_of(ticket: Ticket) -> set[int]:
         return set()
     delegations = (
         active_delegations()
-        .filter(owner_id=ticket.reporter_id)
+        .filter(
+            owner_id=ticket.reporter_id,
+            residence_id=ticket.residence_id,
+            delegate__isnull=False,
+        )
         .filter(Q(all_tickets=True) | Q(tickets=ticket))
     )
     return set(delegations.values_list("delegate_id", flat=True))
@@ -151,15 +262,12 @@ def delegates_of(ticket: Ticket) -> set[int]:
 
 def may_follow_as_delegate(standing: Standing, ticket: Ticket) -> bool:
     """Through the policy: guardian's grant on the ticket, or an "all" delegation."""
-    if standing.can(Perm.FOLLOW_TICKET, ticket):
-        return (
-            active_delegations().filter(delegate=standing.user, tickets=ticket).exists()
-        )
-    return (
-        active_delegations()
-        .filter(delegate=standing.user, owner_id=ticket.reporter_id, all_tickets=True)
-        .exists()
+    mine = active_delegations().filter(
+        delegate=standing.user, residence=standing.residence
     )
+    if standing.can(Perm.FOLLOW_TICKET, ticket):
+        return mine.filter(tickets=ticket).exists()
+    return mine.filter(owner_id=ticket.reporter_id, all_tickets=True).exists()
 
 
 def delegations_of(standing: Standing) -> dict:

@@ -34,18 +34,22 @@ def _ticket_or_404(standing: Standing, ticket_id: int):
     return ticket
 
 
-@residence_view()
+@residence_view(Perm.VIEW_TICKETS)
 @require_GET
 def ticket_list(request: HttpRequest, standing: Standing) -> HttpResponse:
-    """The residence's open incidents, or (?mine=1) my incidents and requests."""
-    show_mine = request.GET.get("mine") == "1"
-    tickets = (
-        selectors.mine(standing)
-        if show_mine
-        else selectors.residence_incidents(
+    """The residence's open incidents, or (?mine=1) my incidents and requests, or
+    (?followed=1, and always for a delegate from outside) those I follow for a
+    co-owner."""
+    show_followed = standing.is_delegate or request.GET.get("followed") == "1"
+    show_mine = not show_followed and request.GET.get("mine") == "1"
+    if show_followed:
+        tickets = selectors.followed(standing)
+    elif show_mine:
+        tickets = selectors.mine(standing)
+    else:
+        tickets = selectors.residence_incidents(
             standing, open_only=request.GET.get("all") != "1"
         )
-    )
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -55,6 +59,7 @@ def ticket_list(request: HttpRequest, standing: Standing) -> HttpResponse:
         {
             "page": page,
             "mine": show_mine,
+            "followed": show_followed,
             "query_string": query.urlencode(),
             "can_follow": standing.can(Perm.FOLLOW_TICKETS),
         },
@@ -140,7 +145,7 @@ def similar(request: HttpRequest, standing: Standing) -> HttpResponse:
     return render(request, "incidents/_similar.html", {"similar": tickets})
 
 
-@residence_view()
+@residence_view(Perm.VIEW_TICKETS)
 @require_GET
 def ticket_detail(
     request: HttpRequest, standing: Standing, ticket_id: int
@@ -173,7 +178,8 @@ def ticket_detail(
             "can_follow": standing.can(Perm.FOLLOW_TICKETS),
             "can_confirm": ticket.kind == Kind.INCIDENT
             and ticket.is_open
-            and ticket.reporter_id != request.user.pk,
+            and ticket.reporter_id != request.user.pk
+            and standing.can(Perm.VIEW_RESIDENCE),
             "confirmed": selectors.has_confirmed(standing, ticket),
             "can_relay": ticket.kind == Kind.REQUEST
             and not ticket.private
@@ -215,7 +221,7 @@ def ticket_confirm(
     return _back(request, ticket)
 
 
-@residence_view()
+@residence_view(Perm.VIEW_TICKETS)
 @require_POST
 def ticket_comment(
     request: HttpRequest, standing: Standing, ticket_id: int
@@ -320,7 +326,7 @@ def ticket_rate(
     return _back(request, ticket)
 
 
-@residence_view()
+@residence_view(Perm.VIEW_TICKETS)
 @require_GET
 def ticket_photo(
     request: HttpRequest,

@@ -23,7 +23,18 @@ from .views import _back, _ticket_or_404
 
 class DelegationForm(forms.Form):
     delegate = forms.ModelChoiceField(
-        label=gettext_lazy("Who"), queryset=None, empty_label="—"
+        label=gettext_lazy("A member of the residence"),
+        queryset=None,
+        empty_label="—",
+        required=False,
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("Or someone else, by email"),
+        help_text=gettext_lazy(
+            "A relative or a proxy, for instance: we email them how to sign in or "
+            "create their account with this address."
+        ),
+        required=False,
     )
     all_tickets = forms.BooleanField(
         label=gettext_lazy("All my incidents and requests, present and future"),
@@ -50,6 +61,14 @@ class DelegationForm(forms.Form):
             reporter=standing.user
         )
 
+    def clean(self):
+        data = super().clean()
+        if not self.errors and bool(data.get("delegate")) == bool(data.get("email")):
+            raise ValidationError(
+                _("Choose a member or type an email address (one of the two).")
+            )
+        return data
+
 
 @residence_view()
 @require_http_methods(["GET", "POST"])
@@ -68,6 +87,7 @@ def delegations(request: HttpRequest, standing: Standing) -> HttpResponse:
                 sharing.delegation_create(
                     standing=standing,
                     delegate=form.cleaned_data["delegate"],
+                    email=form.cleaned_data["email"],
                     until=form.cleaned_data["until"],
                     all_tickets=form.cleaned_data["all_tickets"],
                     tickets=list(form.cleaned_data["tickets"]),

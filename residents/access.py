@@ -9,6 +9,13 @@ Every view, template and back-office screen asks this module, and only this modu
 
 Object-level grants (e.g. a delegation on one incident) go through django-guardian:
 `Standing.can(perm, obj)` also accepts a guardian permission held on `obj`.
+
+A co-owner's delegate who is not a member of the residence (a relative, a proxy)
+stands there as `PseudoRole.DELEGATE` while one of their delegations is active: that
+pseudo-role holds `Perm.VIEW_TICKETS` alone, so every page but the incidents pages
+answers 403, and `incidents.selectors.tickets_for` shows them the delegated tickets
+only. The delegation ending (revoked, past its end, its giver no longer a co-owner)
+ends the standing: the residence is a 404 again.
 """
 
 from __future__ import annotations
@@ -16,11 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from guardian.core import ObjectPermissionChecker
 
 from .models import (
@@ -43,6 +53,8 @@ class Perm(StrEnum):
     MANAGE_WORKS = "manage_works"
     MANAGE_ALBUMS = "manage_albums"
     MANAGE_DOCUMENTS = "manage_documents"
+    # Open the incidents pages; which tickets, `incidents.selectors.tickets_for` says.
+    VIEW_TICKETS = "view_tickets"
     FOLLOW_TICKETS = "follow_tickets"
     HANDLE_TICKETS = "handle_tickets"
     MANAGE_FINANCE = "manage_finance"
@@ -50,8 +62,15 @@ class Perm(StrEnum):
     FOLLOW_TICKET = "follow_ticket"
 
 
+class PseudoRole(models.TextChoices):
+    """Standing-only roles: no Membership or SyndicEmployee ever holds them."""
+
+    DELEGATE = "delegate", _("Delegate")
+
+
 _COUNCIL = {
     Perm.VIEW_RESIDENCE,
+    Perm.VIEW_TICKETS,
     Perm.VIEW_MEMBER_LIST,
     Perm.MANAGE_MEMBERS,
     Perm.PUBLISH_NEWS,
@@ -64,21 +83,29 @@ _COUNCIL = {
 }
 _SYNDIC = _COUNCIL | {Perm.MANAGE_RESIDENCE, Perm.HANDLE_TICKETS, Perm.MANAGE_FINANCE}
 
-ROLE_PERMS: dict[Role, frozenset[Perm]] = {
-    Role.OWNER: frozenset({Perm.VIEW_RESIDENCE}),
-    Role.TENANT: frozenset({Perm.VIEW_RESIDENCE}),
+ROLE_PERMS: dict[Role | PseudoRole, frozenset[Perm]] = {
+    Role.OWNER: frozenset({Perm.VIEW_RESIDENCE, Perm.VIEW_TICKETS}),
+    Role.TENANT: frozenset({Perm.VIEW_RESIDENCE, Perm.VIEW_TICKETS}),
     Role.COUNCIL_MEMBER: frozenset(_COUNCIL),
     Role.COUNCIL_PRESIDENT: frozenset(_COUNCIL),
     Role.SYNDIC_STAFF: frozenset(_SYNDIC),
     Role.SYNDIC_MANAGER: frozenset(_SYNDIC),
+    # Not a member: the incidents pages, and there only what was delegated.
+    PseudoRole.DELEGATE: frozenset({Perm.VIEW_TICKETS}),
 }
 
+_FRONT_OFFICE = frozenset({Perm.VIEW_RESIDENCE, Perm.VIEW_TICKETS})
 SYNDIC_ROLES = frozenset({Role.SYNDIC_MANAGER, Role.SYNDIC_STAFF})
 COUNCIL_ROLES = frozenset({Role.COUNCIL_MEMBER, Role.COUNCIL_PRESIDENT})
 
 
 def roles_with(perm: Perm) -> list[str]:
-    return [role.value for role, perms in ROLE_PERMS.items() if perm in perms]
+    """The membership and syndic roles holding `perm` (pseudo-roles excluded)."""
+    return [
+        role.value
+        for role, perms in ROLE_PERMS.items()
+        if perm in perms and isinstance(role, Role)
+    ]
 
 
 @dataclass(frozen=True)
@@ -87,7 +114,7 @@ class Standing:
 
     user: object
     residence: Residence
-    role: Role
+    role: Role | PseudoRole
     membership_id: int | None
 
     def can(self, perm: Perm, obj: object | None = None) -> bool:
@@ -109,6 +136,11 @@ class Standing:
     def is_council(self) -> bool:
         return self.role in COUNCIL_ROLES
 
+    @property
+    def is_delegate(self) -> bool:
+        """Here only as someone's delegate: not a member, not the syndic."""
+        return self.role == PseudoRole.DELEGATE
+
     def assignable_roles(self) -> list[Role]:
         """Roles this person may give: the council admits owners and tenants; council
         roles come from the AG's vote, which the syndic records."""
@@ -120,6 +152,8 @@ class Standing:
 
     def audiences(self) -> list[str]:
         """Which announcement audiences this person belongs to."""
+        if self.is_delegate:
+            return []
         audiences = ["everyone"]
         if self.is_owner or self.is_syndic:
             audiences.append("owners")
@@ -148,6 +182,32 @@ def active_memberships() -> QuerySet[Membership]:
     return Membership.objects.filter(_active_membership_q())
 
 
+def active_delegations() -> QuerySet:
+    """Delegations (incidents.Delegation) that grant something today: not revoked,
+    not past their end, given by someone who is still a co-owner there, to someone
+    the residence has not blocked. A pending one (no delegate yet) grants nothing
+    until an account takes it up."""
+    # Looked up by name: the policy sits below the apps that it governs.
+    delegation = apps.get_model("incidents", "Delegation")
+    owner_still_here = active_memberships().filter(
+        residence=OuterRef("residence"),
+        user=OuterRef("owner"),
+        role__in=[Role.OWNER, *COUNCIL_ROLES],
+    )
+    # A member the residence blocked gets nothing back through a delegation.
+    delegate_blocked = Membership.objects.filter(
+        residence=OuterRef("residence"),
+        user=OuterRef("delegate"),
+        status=MembershipStatus.BLOCKED,
+    )
+    return delegation.objects.filter(
+        Exists(owner_still_here),
+        ~Exists(delegate_blocked),
+        revoked_at__isnull=True,
+        until__gte=timezone.localdate(),
+    )
+
+
 def standing(user, residence_slug: str) -> Standing | None:
     """The user's standing in the residence, or None if they have none (one query)."""
     if isinstance(user, AnonymousUser) or not user.is_active:
@@ -156,12 +216,14 @@ def standing(user, residence_slug: str) -> Standing | None:
     employment = SyndicEmployee.objects.filter(
         syndic=OuterRef("syndic_id"), user=user, is_active=True
     )
+    delegation = active_delegations().filter(residence=OuterRef("pk"), delegate=user)
     residence = (
         Residence.objects.select_related("syndic")
         .annotate(
             member_role=Subquery(membership.values("role")[:1]),
             membership_id=Subquery(membership.values("pk")[:1]),
             staff_role=Subquery(employment.values("role")[:1]),
+            delegated=Exists(delegation),
         )
         .filter(slug=residence_slug)
         .first()
@@ -170,12 +232,16 @@ def standing(user, residence_slug: str) -> Standing | None:
         return None
     # Syndic staff act as the syndic even if they also own a lot here.
     role = residence.staff_role or residence.member_role
-    if role is None:
+    if role is not None:
+        role = Role(role)
+    elif residence.delegated:
+        role = PseudoRole.DELEGATE
+    else:
         return None
     return Standing(
         user=user,
         residence=residence,
-        role=Role(role),
+        role=role,
         membership_id=residence.membership_id,
     )
 
@@ -192,11 +258,13 @@ def access_residence(user, residence_slug: str, perm: Perm = Perm.VIEW_RESIDENCE
 def residences_where(user, perm: Perm = Perm.VIEW_RESIDENCE) -> QuerySet[Residence]:
     """Residences in which `user` holds `perm` through their role.
 
-    Platform admins (superusers) hold every permission everywhere in the back office.
+    Platform admins (superusers) hold every permission everywhere in the back office
+    (not the front office's: opening a residence or its incidents pages). Delegates
+    from outside hold what their pseudo-role holds where a delegation is active.
     """
     if isinstance(user, AnonymousUser) or not user.is_active:
         return Residence.objects.none()
-    if user.is_superuser and perm != Perm.VIEW_RESIDENCE:
+    if user.is_superuser and perm not in _FRONT_OFFICE:
         return Residence.objects.all()
     roles = roles_with(perm)
     member_q = Q(
@@ -209,7 +277,12 @@ def residences_where(user, perm: Perm = Perm.VIEW_RESIDENCE) -> QuerySet[Residen
             user=user, is_active=True, role__in=roles
         ).values("syndic_id")
     )
-    return Residence.objects.filter(member_q | staff_q)
+    found = member_q | staff_q
+    if perm in ROLE_PERMS[PseudoRole.DELEGATE]:
+        found |= Q(
+            pk__in=active_delegations().filter(delegate=user).values("residence_id")
+        )
+    return Residence.objects.filter(found)
 
 
 def members_in_audience(residence: Residence, audience: str) -> QuerySet:
@@ -218,7 +291,7 @@ def members_in_audience(residence: Residence, audience: str) -> QuerySet:
     from .models import User
 
     roles = {
-        "everyone": list(ROLE_PERMS),
+        "everyone": [role for role in ROLE_PERMS if isinstance(role, Role)],
         "owners": [Role.OWNER, *COUNCIL_ROLES],
         "council": list(COUNCIL_ROLES),
     }[audience]

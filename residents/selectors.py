@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.urls import reverse
 
 from .access import Perm, Standing, active_memberships, residences_where
 from .models import (
@@ -18,12 +27,25 @@ from .models import (
 
 
 def switcher_residences(user) -> QuerySet[Residence]:
-    """The residences a person can open, for the switcher (one query)."""
+    """The residences a person can open, for the switcher (one query); `is_member`
+    is False where they are only someone's delegate (their door is the incidents
+    they follow, not the dashboard)."""
+    members = residences_where(user, Perm.VIEW_RESIDENCE).values("pk")
     return (
-        residences_where(user, Perm.VIEW_RESIDENCE)
+        residences_where(user, Perm.VIEW_TICKETS)
+        .annotate(
+            is_member=ExpressionWrapper(Q(pk__in=members), output_field=BooleanField())
+        )
         .only("name", "slug")
         .order_by("name")
     )
+
+
+def entry_url(residence: Residence) -> str:
+    """Where a person lands in a residence from the switcher's list."""
+    if getattr(residence, "is_member", True):
+        return residence.get_absolute_url()
+    return reverse("incidents:list", args=[residence.slug])
 
 
 def lots_with_shares() -> Prefetch:

@@ -62,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("residents:join")
     last = request.session.get(LAST_RESIDENCE_KEY)
     target = next((r for r in residences if r.slug == last), residences[0])
-    return redirect(target.get_absolute_url())
+    return redirect(selectors.entry_url(target))
 
 
 @residence_view()
