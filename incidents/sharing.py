@@ -10,7 +10,6 @@ delegation is active (residents.access): the incidents pages, the delegated tick
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import date
 from functools import partial
@@ -37,8 +36,6 @@ from .models import Comment, Delegation, Kind, QuoteRequest, Ticket
 from .services import handlers, notify_ticket
 
 FOLLOW = "incidents.follow_ticket"
-
-logger = logging.getLogger(__name__)
 
 
 # --- Delegations -----------------------------------------------------------------
@@ -120,7 +117,9 @@ def delegation_create(
         delegation.tickets.set(tickets)
         _grant(delegation)
     if email:
-        transaction.on_commit(partial(_send_invitation, delegation.pk))
+        from .tasks import send_delegation_invitation
+
+        transaction.on_commit(partial(send_delegation_invitation.delay, delegation.pk))
     return delegation
 
 
@@ -131,7 +130,7 @@ def _grant(delegation: Delegation) -> None:
         assign_perm(FOLLOW, delegation.delegate, ticket)
 
 
-def _send_invitation(delegation_id: int) -> None:
+def delegation_invitation_send(delegation_id: int) -> None:
     """Email the named address: who delegates what, and how to get in (the same
     text whether or not the address has an account)."""
     delegation = (
@@ -142,22 +141,18 @@ def _send_invitation(delegation_id: int) -> None:
     if delegation is None:
         return
     language = getattr(delegation.delegate, "language", None) or None
-    try:
-        send_templated_email(
-            "delegation_invitation",
-            to=[delegation.invited_email],
-            language=language,
-            context={
-                "delegation": delegation,
-                "owner": delegation.owner,
-                "residence": delegation.residence,
-                "login_path": reverse("account_login"),
-                "signup_path": reverse("account_signup"),
-            },
-        )
-    except OSError:
-        # The delegation stands; the co-owner can tell their delegate themselves.
-        logger.exception("Delegation invitation %s not sent", delegation_id)
+    send_templated_email(
+        "delegation_invitation",
+        to=[delegation.invited_email],
+        language=language,
+        context={
+            "delegation": delegation,
+            "owner": delegation.owner,
+            "residence": delegation.residence,
+            "login_path": reverse("account_login"),
+            "signup_path": reverse("account_signup"),
+        },
+    )
 
 
 @transaction.atomic

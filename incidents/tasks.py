@@ -35,3 +35,12 @@ def expire_delegations() -> int:
     from .sharing import expire_delegations as expire
 
     return expire()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_delegation_invitation(delegation_id: int) -> None:
+    """Email a delegate named by address (retried while the mail server is down; the
+    delegation stands meanwhile)."""
+    from .sharing import delegation_invitation_send
+
+    delegation_invitation_send(delegation_id)
