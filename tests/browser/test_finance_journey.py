@@ -158,6 +158,10 @@ def test_budget_calls_pay_once(chromium, live_server, fake_stripe):
         # …and anyone holding it checks that it is genuine, and nothing more.
         context, anyone = signed_in_page(chromium, live_server.url)
         contexts.append(context)
+        # A verifier who chose English (the site speaks French by default).
+        context.add_cookies(
+            [{"name": "django_language", "value": "en", "url": live_server.url}]
+        )
         anyone.goto(f"/attestations/verify/?code={code.lower()}")
         expect(anyone.get_by_role("status", name="Genuine document")).to_be_visible()
         expect(anyone.locator("main")).not_to_contain_text("Martin")
