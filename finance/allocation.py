@@ -65,3 +65,17 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
     """`percent` % of `amount`, rounded half up to the cent (e.g. the fonds de
     travaux minimum: 5 % of the budget)."""
     return (amount * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def oldest_first(debts, credit: Decimal, amount=lambda debt: debt.amount) -> list:
+    """What `credit` leaves unpaid of `debts` (already in order, oldest first) when it
+    settles the oldest first, as DOMAIN.md says a payment that names nothing does:
+    [(debt, what remains of it)] for the debts not fully covered."""
+    left = []
+    for debt in debts:
+        owed = amount(debt)
+        covered = min(credit, owed)
+        credit -= covered
+        if owed - covered > 0:
+            left.append((debt, owed - covered))
+    return left

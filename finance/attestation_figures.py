@@ -16,7 +16,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from . import notices
-from .allocation import split, to_cents
+from .allocation import oldest_first, split, to_cents
 from .models import Account, CallKind, CallShare, EntryKind
 from .selectors import ZERO
 
@@ -75,19 +75,14 @@ def _unpaid(account: Account, as_of: date, credit: Decimal) -> list[dict]:
         .order_by("when", "pk")
         .values("label", "when", "amount")
     )
-    unpaid = []
-    for debt in debts:
-        covered = min(credit, debt["amount"])
-        credit -= covered
-        if debt["amount"] > covered:
-            unpaid.append(
-                {
-                    "label": debt["label"],
-                    "date": debt["when"].isoformat(),
-                    "amount": _money(debt["amount"] - covered),
-                }
-            )
-    return unpaid
+    return [
+        {
+            "label": debt["label"],
+            "date": debt["when"].isoformat(),
+            "amount": _money(left),
+        }
+        for debt, left in oldest_first(debts, credit, lambda debt: debt["amount"])
+    ]
 
 
 def statement_figures(account: Account, start: date, end: date) -> dict:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from copro.lib.pdf import render_pdf
 from residents.access import Perm, Standing
 
-from .allocation import split, to_cents
+from .allocation import oldest_first, split, to_cents
 from .models import CallKind, CallShare, Entry, EntryKind, Reminder, ReminderStep
 from .notices import owned_lot_ids
 
@@ -88,18 +88,12 @@ def _unpaid_as_of(account, as_of: date) -> list[tuple[Entry, Decimal]]:
         )["total"]
         or Decimal("0")
     )
-    rows = []
     entries = (
         account.entries.filter(kind=EntryKind.CALL)
         .select_related("call__budget")
         .order_by("due_on", "pk")
     )
-    for entry in entries:
-        covered = min(credit, entry.amount)
-        credit -= covered
-        if entry.amount - covered > 0:
-            rows.append((entry, entry.amount - covered))
-    return rows
+    return oldest_first(entries, credit)
 
 
 def _fund_parts(account, entries: list[Entry]) -> dict[int, tuple[int, int]]:

@@ -24,6 +24,7 @@ from residents.access import Standing
 from residents.models import Category, User
 
 from . import stripe_client
+from .allocation import oldest_first
 from .models import (
     Account,
     Entry,
@@ -65,18 +66,14 @@ def unpaid_calls(account: Account) -> list[Due]:
         account.entries.filter(amount__lt=0).aggregate(total=Sum("amount"))["total"]
         or Decimal("0")
     )
-    dues = []
     calls = (
         account.entries.filter(kind=EntryKind.CALL)
         .select_related("call")
         .order_by("due_on", "pk")
     )
-    for entry in calls:
-        covered = min(credit, entry.amount)
-        credit -= covered
-        if entry.amount - covered > 0:
-            dues.append(Due(call=entry.call, amount=entry.amount - covered))
-    return dues
+    return [
+        Due(call=entry.call, amount=left) for entry, left in oldest_first(calls, credit)
+    ]
 
 
 def balance_owed(account: Account) -> Decimal:

@@ -129,3 +129,15 @@ def test_percent_of_rounds_half_up_to_the_cent():
     assert percent_of(D("120000"), D("5")) == D("6000.00")
     assert percent_of(D("10.10"), D("5")) == D("0.51")  # 0.505 → 0.51
     assert percent_of(D("333.33"), D("2.5")) == D("8.33")
+
+
+def test_a_credit_settles_the_oldest_debts_first():
+    from finance.allocation import oldest_first
+
+    debts = [D("100.00"), D("50.00"), D("25.00")]
+    left = oldest_first(debts, D("120.00"), amount=lambda debt: debt)
+    assert left == [(D("50.00"), D("30.00")), (D("25.00"), D("25.00"))]
+    assert oldest_first(debts, D("175.00"), amount=lambda debt: debt) == []
+    assert oldest_first(debts, D("0"), amount=lambda debt: debt) == [
+        (debt, debt) for debt in debts
+    ]
