@@ -101,16 +101,9 @@ def entry_post(
     **extra,
 ) -> Entry:
     """Append one entry; a `source_ref` already posted posts nothing (returns it)."""
-    entry = Entry(
-        account=account,
-        kind=kind,
-        amount=amount,
-        label=label,
-        on=on or timezone.localdate(),
-        created_by=by,
-        **extra,
+    entry = entry_build(
+        account=account, kind=kind, amount=amount, label=label, on=on, by=by, **extra
     )
-    entry.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             entry.save()
