@@ -7,7 +7,6 @@ sent onwards, not indexed.
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 
 from django import forms
@@ -31,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from copro.lib.files import serve_private
+from copro.lib.http import client_ip
 from residents.access import Perm, Standing
 from residents.views import residence_view
 
@@ -319,14 +319,6 @@ def share_revoke(
 # --- Share links: the public side ----------------------------------------------------
 
 
-def _ip(request: HttpRequest) -> str | None:
-    address = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
-
-
 def _user_agent(request: HttpRequest) -> str:
     return request.META.get("HTTP_USER_AGENT", "")
 
@@ -357,7 +349,7 @@ def _log(request: HttpRequest, link: ShareLink, outcome: str, document=None) -> 
     sharing.share_access_log(
         link=link,
         outcome=outcome,
-        ip=_ip(request),
+        ip=client_ip(request),
         user_agent=_user_agent(request),
         document=document,
     )
@@ -397,7 +389,7 @@ def share_public(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _password(request: HttpRequest, link: ShareLink) -> HttpResponse:
-    ip = _ip(request)
+    ip = client_ip(request)
     blocked = sharing.password_blocked(link, ip)
     form = PasswordForm(request.POST if request.method == "POST" else None)
     status = 200

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from copro.lib.http import client_ip
 from residents.access import Perm, Standing
 from residents.views import residence_view
 
@@ -63,10 +64,6 @@ class ConfirmedForm(forms.Form):
     """Sign after confirming on allauth's page: the sign page's nonce comes back."""
 
     nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _require_syndic(standing: Standing) -> None:
@@ -208,7 +205,7 @@ def sign(request: HttpRequest, standing: Standing, request_id: int) -> HttpRespo
     confirming who they are on allauth's page (passkey or authenticator app)."""
     signature_request = _to_sign_or_404(standing, request_id)
     evidence = {
-        "ip": _client_ip(request),
+        "ip": client_ip(request),
         "user_agent": request.META.get("HTTP_USER_AGENT", ""),
     }
     if request.method == "POST" and "reauthenticated" in request.POST:

@@ -5,7 +5,6 @@ that checks a document's verification code."""
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from copro.lib.http import client_ip
 from residents.access import Perm, Standing
 from residents.views import residence_view
 
@@ -94,13 +94,6 @@ def document_pdf(request: HttpRequest, standing: Standing, pk: int) -> HttpRespo
     return _pdf(attestation, attestations.attestation_pdf_again(attestation))
 
 
-def _ip(request: HttpRequest) -> str | None:
-    try:
-        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
-    except ValueError:
-        return None
-
-
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Public: is this code one of ours? `?code=` (the QR code's address) checks at
@@ -118,7 +111,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 digest.update(chunk)
             digest = digest.hexdigest()
         verdict = attestations.attestation_verify(
-            form.cleaned_data["code"], _ip(request), digest
+            form.cleaned_data["code"], client_ip(request), digest
         )
     status = 429 if verdict and verdict.state == "limited" else 200
     response = render(
