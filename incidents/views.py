@@ -278,11 +278,10 @@ def ticket_priority(
 ) -> HttpResponse:
     ticket = _ticket_or_404(standing, ticket_id)
     form = PriorityForm(request.POST)
-    if form.is_valid():
-        services.ticket_set_priority(
-            ticket=ticket, priority=form.cleaned_data["priority"]
-        )
-        messages.success(request, _("The priority is saved."))
+    if not form.is_valid():
+        return _back(request, ticket, ValidationError(_("Choose a priority.")))
+    services.ticket_set_priority(ticket=ticket, priority=form.cleaned_data["priority"])
+    messages.success(request, _("The priority is saved."))
     return _back(request, ticket)
 
 

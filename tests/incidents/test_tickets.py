@@ -324,6 +324,19 @@ def test_only_the_reporter_rates_and_only_when_resolved(world, client):
     assert ticket.rating is None
 
 
+def test_an_unknown_priority_is_refused_with_a_message(world, client, english):
+    ticket = declare(world)
+    login(client, world.user("manager"))
+    url = reverse("incidents:priority", args=[world.home.slug, ticket.pk])
+    response = client.post(url, {"priority": "9"}, follow=True)
+    assert "Choose a priority." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.priority is None
+    client.post(url, {"priority": "1"})
+    ticket.refresh_from_db()
+    assert ticket.priority == 1
+
+
 def test_move_refuses_what_the_workflow_does_not_allow(world):
     from django.core.exceptions import ValidationError
 
