@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from copro.lib.forms import add_service_errors
 from residents import selectors, services
 from residents.access import Perm
 from residents.lot_import import apply_import, plan_import
@@ -37,8 +38,7 @@ def residence_create(request: HttpRequest) -> HttpResponse:
                 created_by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from copro.lib.files import serve_private
+from copro.lib.forms import add_service_errors
 from copro.lib.http import client_ip
 from residents.access import Perm, Standing
 from residents.views import residence_view
@@ -259,7 +260,7 @@ def share_create(request: HttpRequest, standing: Standing) -> HttpResponse:
                 max_downloads=form.cleaned_data["max_downloads"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("The link is ready: copy it and send it to its recipient.")
@@ -270,14 +271,6 @@ def share_create(request: HttpRequest, standing: Standing) -> HttpResponse:
         "documents/share_new.html",
         {"form": form, "has_documents": bool(form.fields["documents"].choices)},
     )
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @residence_view()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from copro.lib.forms import add_service_errors
 from copro.lib.http import client_ip
 from residents.access import Perm, Standing
 from residents.views import residence_view
@@ -122,7 +123,7 @@ def new(request: HttpRequest, standing: Standing, document_id: int) -> HttpRespo
                 message=form.cleaned_data["message"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("The request is sent: the member has been notified.")
@@ -131,16 +132,6 @@ def new(request: HttpRequest, standing: Standing, document_id: int) -> HttpRespo
     return render(
         request, "documents/signature_new.html", {"form": form, "document": document}
     )
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _to_sign_or_404(standing: Standing, request_id: int) -> SignatureRequest:
@@ -189,7 +180,7 @@ def _signed_or_error(request, standing, signature_request, sign, form, confirmed
                 standing.residence.slug,
                 signature_request.pk,
             )
-        _add_errors(confirmed or form, error)
+        add_service_errors(confirmed or form, error)
         signature_request.refresh_from_db()
         return _render_sign(request, signature_request, form, confirmed)
     messages.success(request, _("The document is signed. Thank you."))

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from copro.lib.forms import add_service_errors
 from copro.lib.http import client_ip
 from residents.access import Perm, Standing
 from residents.views import residence_view
@@ -65,8 +66,7 @@ def documents(request: HttpRequest, standing: Standing) -> HttpResponse:
                     kind=kind, account=account, period=form.period(), by=request.user
                 )
             except ValidationError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
+                add_service_errors(form, error)
             else:
                 return _pdf(issued.attestation, issued.pdf)
     context = {"account": account, "forms": forms}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from copro.lib.forms import add_service_errors
 from residents.access import Perm, Standing
 from residents.views import residence_view
 
@@ -223,8 +224,7 @@ def bank_manual(request: HttpRequest, standing: Standing) -> HttpResponse:
                 if hasattr(error, "error_dict"):
                     form.add_error(None, error)
                 else:
-                    for message in error.messages:
-                        form.add_error(None, message)
+                    add_service_errors(form, error)
             else:
                 if payment is None:
                     messages.info(request, _("This payment was already recorded."))

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from copro.lib.forms import add_service_errors
 from residents.access import Perm, Standing
 from residents.views import residence_view
 
@@ -106,8 +107,7 @@ def _save(request, standing, form, budget=None) -> HttpResponse | None:
             instalments_count=form.cleaned_data["instalments"],
         )
     except ValidationError as error:
-        for message in error.messages:
-            form.add_error(None, message)
+        add_service_errors(form, error)
         return None
     messages.success(request, _("The budget %(year)s is saved.") % {"year": year})
     minimum = form.works_fund_minimum()

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from copro.lib.forms import add_service_errors
 from residents.access import Perm, Standing
 from residents.views import residence_view
 
@@ -35,8 +36,7 @@ def reminder_settings(request: HttpRequest, standing: Standing) -> HttpResponse:
                     residence=residence, by=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The reminder settings are saved."))
                 return redirect("finance:reminders", residence.slug)

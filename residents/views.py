@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from copro.lib.forms import add_service_errors
+
 from . import selectors, services
 from .access import Perm, Standing, access_residence
 from .forms import (
@@ -47,11 +49,6 @@ def residence_view(perm: Perm = Perm.VIEW_RESIDENCE):
         return wrapped
 
     return decorator
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for message in error.messages:
-        form.add_error(None, message)
 
 
 @login_required
@@ -126,7 +123,7 @@ def membership_decide(
                 decided_by=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Membership saved."))
             return redirect("residents:members", standing.residence.slug)
@@ -171,7 +168,7 @@ def invite(request: HttpRequest, standing: Standing) -> HttpResponse:
                 invited_by=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -195,7 +192,7 @@ def join(request: HttpRequest) -> HttpResponse:
                 message=form.cleaned_data["message"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
